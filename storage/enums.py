@@ -1,0 +1,104 @@
+"""Enumerations stored in the database; values are stable identifiers, never translated."""
+
+from __future__ import annotations
+
+import enum
+
+
+class OrgKind(enum.StrEnum):
+    """Levels of the administrative tree."""
+
+    COUNTY = "county"
+    TOWNSHIP = "township"
+    VILLAGE = "village"
+    GROUP = "group"
+
+
+class Role(enum.StrEnum):
+    """What a user may do (DOMAIN.md, "People and roles")."""
+
+    HELPER = "helper"
+    OFFICE = "office"
+    LEADER = "leader"
+    MEMBER = "member"
+
+
+class HouseholdStatus(enum.StrEnum):
+    """Where a household stands in identification and exit."""
+
+    APPLIED = "applied"  # 農戶申請, under review
+    POOR = "poor"  # identified and announced
+    EXIT_PENDING = "exit_pending"  # exit under verification or public notice
+    EXITED = "exited"  # 標注脫貧
+    RELAPSE_RISK = "relapse_risk"  # exited but watched (防止返貧)
+
+
+class BenefitCategory(enum.StrEnum):
+    """Policy benefits a household may be entitled to (應享盡享)."""
+
+    INDUSTRY = "industry"
+    EMPLOYMENT = "employment"
+    EDUCATION = "education"
+    HEALTH = "health"
+    HOUSING = "housing"
+    RELOCATION = "relocation"
+    MINIMUM_LIVING = "minimum_living"
+    MICROCREDIT = "microcredit"
+    ECO_JOB = "eco_job"
+
+
+class BenefitStatus(enum.StrEnum):
+    """Enrolment state of one benefit for one household."""
+
+    ELIGIBLE = "eligible"
+    APPLIED = "applied"
+    ENROLLED = "enrolled"
+    NOT_ELIGIBLE = "not_eligible"
+
+
+class Grade(enum.StrEnum):
+    """The four appraisal grades: 優秀 / 稱職 / 基本稱職 / 不稱職."""
+
+    EXCELLENT = "excellent"
+    COMPETENT = "competent"
+    BASIC = "basic"
+    INCOMPETENT = "incompetent"
+
+
+class AppraisalKind(enum.StrEnum):
+    """Regular (平時) or annual (年度) appraisal."""
+
+    REGULAR = "regular"
+    ANNUAL = "annual"
+
+
+class CheckMethod(enum.StrEnum):
+    """How the office checked a helper's work."""
+
+    DOCUMENTS = "documents"  # 查閱資料
+    FIELD = "field"  # 實地走訪
+    PHONE = "phone"  # 電話抽查
+
+
+class ComplaintStatus(enum.StrEnum):
+    """Life of a complaint."""
+
+    NEW = "new"
+    INVESTIGATING = "investigating"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+class LocationSource(enum.StrEnum):
+    """Where a visit's location came from."""
+
+    SHARED = "shared"  # the phone's location button
+    PHOTO_GPS = "photo_gps"  # EXIF GPS of a photo sent as a file
+    NONE = "none"
+
+
+class HomeSource(enum.StrEnum):
+    """Where a household's home location came from."""
+
+    IMPORTED = "imported"
+    CONFIRMED_VISIT = "confirmed_visit"

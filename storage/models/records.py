@@ -1,0 +1,84 @@
+"""What was done for a household: assistance, policy benefits, and the 兩不愁三保障 assessment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, Float, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, str_enum, utcnow
+from storage.enums import BenefitCategory, BenefitStatus, HouseholdStatus
+
+
+class Assistance(Base):
+    """A piece of assistance given to a household (money, goods, work, advice)."""
+
+    __tablename__ = "assistance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="RESTRICT"), index=True
+    )
+    helper_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
+    category: Mapped[BenefitCategory | None] = mapped_column(str_enum(BenefitCategory))
+    description: Mapped[str] = mapped_column(Text)
+    amount_cny: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    given_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BenefitEnrolment(Base):
+    """One household's state for one policy benefit (應享盡享)."""
+
+    __tablename__ = "benefit_enrolments"
+    __table_args__ = (UniqueConstraint("household_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    category: Mapped[BenefitCategory] = mapped_column(str_enum(BenefitCategory))
+    status: Mapped[BenefitStatus] = mapped_column(str_enum(BenefitStatus))
+    since: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Assessment(Base):
+    """A "two no-worries, three guarantees" (兩不愁三保障) assessment of a household."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assessed_on: Mapped[date] = mapped_column(Date)
+    food_ok: Mapped[bool] = mapped_column()
+    clothing_ok: Mapped[bool] = mapped_column()
+    education_ok: Mapped[bool] = mapped_column()
+    medical_ok: Mapped[bool] = mapped_column()
+    housing_ok: Mapped[bool] = mapped_column()
+    income_per_capita: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HouseholdStatusChange(Base):
+    """History of a household's status: identification, exit, relapse watch."""
+
+    __tablename__ = "household_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    old_status: Mapped[HouseholdStatus | None] = mapped_column(str_enum(HouseholdStatus))
+    new_status: Mapped[HouseholdStatus] = mapped_column(str_enum(HouseholdStatus))
+    step: Mapped[str | None] = mapped_column(String(40))  # e.g. "public_notice", "county_approval"
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
