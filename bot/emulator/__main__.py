@@ -1,0 +1,51 @@
+"""Run the emulator from the command line: ``python -m bot.emulator --port 8081``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+
+from bot.emulator.server import Emulator, serve_forever
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments and serve until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m bot.emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
+    parser.add_argument("--token", default="123456:TEST", help="the bot token to accept")
+    parser.add_argument("--extra-token", action="append", default=[], help="more bot tokens")
+    parser.add_argument("--username", default="bangfu_bot")
+    parser.add_argument("--name", default="幫扶")
+    parser.add_argument(
+        "--enforce-limits", action="store_true", help="answer 429 on flood, as Telegram does"
+    )
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+
+    def ready(emu: Emulator) -> None:
+        # One parseable line, so scripts that start us can find the port.
+        print(f"emulator listening on {emu.root_url} token={emu.token}", flush=True)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            serve_forever(
+                args.host,
+                args.port,
+                args.token,
+                username=args.username,
+                name=args.name,
+                extra_tokens=tuple(args.extra_token),
+                enforce_limits=args.enforce_limits,
+                ready=ready,
+            )
+        )
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Photo handling as Telegram does it: re-encode as JPEG without metadata, in several sizes."""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Longest side of each PhotoSize variant Telegram produces (s, m, x, y).
+PHOTO_SIDES = (90, 320, 800, 1280)
+THUMB_SIDE = 320
+
+
+class BadImage(ValueError):
+    """The bytes are not an image Pillow can decode."""
+
+
+def _open(data: bytes) -> Image.Image:
+    img: Image.Image
+    try:
+        opened = Image.open(io.BytesIO(data))
+        opened.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise BadImage(str(exc)) from exc
+    # Clients apply the EXIF orientation before the metadata is dropped.
+    img = ImageOps.exif_transpose(opened)
+    if img.mode not in ("RGB", "L"):
+        img = img.convert("RGB")
+    return img
+
+
+def _jpeg(img: Image.Image, quality: int = 87) -> bytes:
+    buf = io.BytesIO()
+    # No exif= argument, so nothing of the original metadata survives.
+    img.save(buf, format="JPEG", quality=quality, optimize=False)
+    return buf.getvalue()
+
+
+def photo_variants(data: bytes) -> list[tuple[int, int, bytes]]:
+    """(width, height, jpeg) for each size Telegram would keep, smallest first."""
+    img = _open(data)
+    longest = max(img.size)
+    out: list[tuple[int, int, bytes]] = []
+    seen: set[tuple[int, int]] = set()
+    for side in PHOTO_SIDES:
+        target = min(side, longest)
+        scaled = img.copy()
+        if target < longest:
+            scaled.thumbnail((target, target), Image.Resampling.LANCZOS)
+        if scaled.size in seen:
+            continue
+        seen.add(scaled.size)
+        out.append((scaled.width, scaled.height, _jpeg(scaled)))
+        if target == longest:
+            break
+    return out
+
+
+def thumbnail(data: bytes) -> tuple[int, int, bytes] | None:
+    """A small JPEG preview when the bytes are an image, else None."""
+    try:
+        img = _open(data)
+    except BadImage:
+        return None
+    img.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    return img.width, img.height, _jpeg(img, quality=80)
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Pixel size of an image, or None when the bytes are not one."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return img.size
+    except (UnidentifiedImageError, OSError):
+        return None
+
+
+def extension(filename: str | None, mime: str | None) -> str:
+    """File extension for the stored file_path."""
+    if filename and "." in filename:
+        return filename.rsplit(".", 1)[1].lower()[:8] or "bin"
+    if mime:
+        ext = mimetypes.guess_extension(mime)
+        if ext:
+            return ext.lstrip(".")
+    return "bin"
