@@ -1,0 +1,1 @@
+"""Importing helpers and households from spreadsheets; the `import` and `admin grant` commands."""

@@ -1,0 +1,306 @@
+"""Importing households: match stored ones, then write them and their pairings in bulk."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.importing.columns import HOUSEHOLD_COLUMNS, map_headers
+from bot.importing.orgtree import OrgTree
+from bot.importing.readers import as_table
+from bot.importing.report import (
+    ImportReport,
+    Rows,
+    audit,
+    bar,
+    duplicates,
+    prepare,
+    set_changed,
+    transaction,
+)
+from bot.importing.validate import HouseholdRow, RowError, parse_household_row
+from storage.base import utcnow
+from storage.enums import HomeSource, HouseholdStatus
+from storage.models import Household, HouseholdStatusChange, Pairing, User
+
+PAIRING_REASON = "import"
+IMPORT_STEP = "import"
+_HOUSEHOLDS = cast(Table, Household.__table__)
+_PAIRINGS = cast(Table, Pairing.__table__)
+_STATUS_CHANGES = cast(Table, HouseholdStatusChange.__table__)
+
+
+@dataclass
+class _Plan:
+    item: HouseholdRow
+    helper: User
+    existing: Household | None
+
+
+class _Lookup:
+    """Existing users, households and open pairings, read once for a households import."""
+
+    def __init__(self, users: Sequence[User], households: Sequence[Household]) -> None:
+        self.by_phone = {u.phone: u for u in users}
+        self.by_name: dict[str, list[User]] = defaultdict(list)
+        for user in users:
+            self.by_name[user.name].append(user)
+        self.by_hash = {h.id_hash: h for h in households if h.id_hash}
+        self.by_place: dict[tuple[int, str], list[Household]] = defaultdict(list)
+        for household in households:
+            self.by_place[(household.village_id, household.head_name)].append(household)
+        self.open: dict[int, list[Pairing]] = defaultdict(list)
+
+    def helper(self, item: HouseholdRow, label: str) -> User | str:
+        """The helper a row names, or why it names none."""
+        if item.helper_phone is not None:
+            user = self.by_phone.get(item.helper_phone)
+            if user is None:
+                return f"{label} {item.helper_phone} is not a known helper (import helpers first)"
+            found = [user]
+        else:
+            found = self.by_name.get(item.helper_name or "", [])
+        if len(found) == 1:
+            if not found[0].active:
+                return f"{label} {found[0].name} is no longer active"
+            return found[0]
+        if not found:
+            return f"{label} {item.helper_name!r} is not a known helper (import helpers first)"
+        return f"{label} {item.helper_name!r} matches {len(found)} people; use the phone number"
+
+    def household(self, item: HouseholdRow, village_id: int | None) -> Household | str | None:
+        """The stored household a row updates, None for a new one, or why it is ambiguous."""
+        if item.id_hash is not None and item.id_hash in self.by_hash:
+            return self.by_hash[item.id_hash]
+        if village_id is None:
+            return None
+        same = self.by_place.get((village_id, item.head_name), [])
+        if item.id_hash is not None:
+            # A household first imported without an ID number gets it now.
+            same = [h for h in same if h.id_hash is None]
+        if len(same) > 1:
+            return (
+                f"{len(same)} households in {item.township}/{item.village} are headed by "
+                f"{item.head_name}; add the ID number to tell them apart"
+            )
+        return same[0] if same else None
+
+
+async def _load(session: AsyncSession) -> _Lookup:
+    users = (await session.scalars(select(User))).all()
+    households = (await session.scalars(select(Household))).all()
+    lookup = _Lookup(users, households)
+    for pairing in await session.scalars(select(Pairing).where(Pairing.ended_on.is_(None))):
+        lookup.open[pairing.household_id].append(pairing)
+    return lookup
+
+
+def _household_changes(item: HouseholdRow, existing: Household | None) -> dict[str, Any]:
+    """The stored fields a row sets; blank optional cells leave stored values alone."""
+    changes: dict[str, Any] = {
+        "head_name": item.head_name,
+        "members": item.members,
+        "causes": list(item.causes),
+        "income_per_capita": item.income,
+    }
+    if item.id_hash is not None:
+        changes.update(id_hash=item.id_hash, id_masked=item.id_masked)
+    if item.phone is not None:
+        changes["phone"] = item.phone
+    if item.status is not None or existing is None:
+        changes["status"] = item.status or HouseholdStatus.POOR
+    # A home confirmed from a visit is better evidence than a spreadsheet: keep it.
+    confirmed = existing is not None and existing.home_source == HomeSource.CONFIRMED_VISIT
+    if item.latitude is not None and not confirmed:
+        changes.update(
+            home_lat=item.latitude, home_lon=item.longitude, home_source=HomeSource.IMPORTED
+        )
+    return changes
+
+
+async def import_households(
+    session: AsyncSession,
+    rows: Rows,
+    *,
+    skip_bad: bool,
+    settings: Settings | None = None,
+    source: str | None = None,
+    today: date | None = None,
+    progress: bool | None = None,
+    actor_label: str = "cli",
+) -> ImportReport:
+    """Create or update households and their helper pairings from a households file."""
+    settings = settings or Settings()
+    today = today or date.today()
+    key = settings.id_hash_key.get_secret_value()
+    table = as_table(rows, source or "rows")
+    headers = map_headers(table.headers, HOUSEHOLD_COLUMNS)
+    report = prepare(table, source, "households")
+    parsed: list[HouseholdRow] = []
+    for raw in bar(table.rows, "checking", progress):
+        result = parse_household_row(raw.number, raw.cells, headers, id_key=key)
+        if isinstance(result, RowError):
+            report.errors.append(result)
+        else:
+            parsed.append(result)
+    id_label, helper_label = headers.get("id_number", "身份證號"), headers["helper"]
+    bad = duplicates(parsed, lambda r: r.id_hash, lambda r: r.row, f"same {id_label}")
+    # A row without an ID number is known by its place and name, which no other row may share.
+    names = duplicates(
+        parsed,
+        lambda r: (r.township, r.village, r.head_name),
+        lambda r: r.row,
+        f"same {headers['head_name']} in the same village",
+    )
+    for item in parsed:
+        if item.id_hash is None and item.row in names:
+            bad.setdefault(item.row, names[item.row])
+    async with transaction(session):
+        lookup = await _load(session)
+        tree = await OrgTree.load(session, settings.county_name)
+        plans: list[_Plan] = []
+        for item in bar(parsed, "matching", progress):
+            if item.row in bad:
+                continue
+            helper = lookup.helper(item, helper_label)
+            village = tree.find((item.township, item.village))
+            existing = lookup.household(item, village.id if village else None)
+            problems = [p for p in (helper, existing) if isinstance(p, str)]
+            if problems:
+                bad[item.row] = "; ".join(problems)
+            else:
+                assert isinstance(helper, User) and not isinstance(existing, str)
+                plans.append(_Plan(item, helper, existing))
+        targets = duplicates(
+            [p for p in plans if p.existing is not None],
+            lambda p: p.existing.id if p.existing else None,
+            lambda p: p.item.row,
+            "updates the same stored household",
+        )
+        bad.update(targets)
+        report.errors.extend(RowError(n, reason) for n, reason in bad.items())
+        report.errors.sort(key=lambda e: e.row)
+        if report.errors and not skip_bad:
+            return report
+        plans = [p for p in plans if p.item.row not in bad]
+        await _apply_households(session, plans, lookup, tree, report, today, progress)
+        report.applied = True
+        report.units_created = tree.created
+        audit(session, report, actor_label)
+        await session.flush()
+    return report
+
+
+# Every column a new household row sets, so bulk inserts see one shape of parameters.
+_NEW_COLUMNS = (
+    "head_name", "members", "village_id", "group_id", "id_masked", "id_hash", "phone", "causes",
+    "income_per_capita", "status", "home_lat", "home_lon", "home_source",
+)  # fmt: skip
+
+
+def _new_key(id_hash: str | None, village_id: int, head_name: str) -> object:
+    # Unique among the new rows: the file check refuses shared ID numbers, and a row without
+    # one may share its village and head's name with no other row.
+    return id_hash if id_hash is not None else (village_id, head_name)
+
+
+async def _insert_households(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert new households in bulk; their ids in the order of `rows`."""
+    if not rows:
+        return []
+    # Core executemany with RETURNING batches on both databases (the ORM's ordered form does
+    # not on SQLite); rows come back in any order and are matched by their key.
+    table = _HOUSEHOLDS
+    statement = insert(table).returning(
+        table.c.id, table.c.id_hash, table.c.village_id, table.c.head_name
+    )
+    result = await session.execute(statement, list(rows))
+    ids = {_new_key(h, v, n): i for i, h, v, n in result.all()}
+    return [ids[_new_key(r["id_hash"], r["village_id"], r["head_name"])] for r in rows]
+
+
+async def _apply_households(
+    session: AsyncSession,
+    plans: Sequence[_Plan],
+    lookup: _Lookup,
+    tree: OrgTree,
+    report: ImportReport,
+    today: date,
+    progress: bool | None,
+) -> None:
+    new_plans: list[_Plan] = []
+    new_rows: list[dict[str, Any]] = []
+    changed: set[int] = set()
+    history: list[dict[str, Any]] = []
+    for plan in bar(plans, "writing", progress):
+        item = plan.item
+        village = await tree.ensure((item.township, item.village))
+        changes = _household_changes(item, plan.existing)
+        changes["village_id"] = village.id
+        if item.group is not None:
+            changes["group_id"] = (await tree.ensure((item.township, item.village, item.group))).id
+        if plan.existing is None:
+            new_plans.append(plan)
+            new_rows.append({c: changes.get(c) for c in _NEW_COLUMNS})
+            continue
+        old_status = plan.existing.status
+        if set_changed(plan.existing, changes):
+            changed.add(plan.existing.id)
+        if plan.existing.status != old_status:
+            history.append(_history(plan.existing.id, old_status, plan.existing.status))
+    new_ids = await _insert_households(session, new_rows)
+    pairings: list[dict[str, Any]] = []
+    for plan, household_id, row in zip(new_plans, new_ids, new_rows, strict=True):
+        history.append(_history(household_id, None, row["status"]))
+        pairings.append(_pairing(plan.helper, household_id, today))
+    for plan in plans:
+        if plan.existing is None:
+            continue
+        open_now = lookup.open.get(plan.existing.id, [])
+        if [p.helper_id for p in open_now] == [plan.helper.id]:
+            continue
+        for pairing in open_now:
+            if pairing.helper_id != plan.helper.id:
+                pairing.ended_on = today
+                report.pairings_ended += 1
+        if not any(p.helper_id == plan.helper.id for p in open_now):
+            pairings.append(_pairing(plan.helper, plan.existing.id, today))
+        changed.add(plan.existing.id)
+    await session.flush()
+    if pairings:
+        await session.execute(insert(_PAIRINGS), pairings)
+    if history:
+        await session.execute(insert(_STATUS_CHANGES), history)
+    report.pairings_opened = len(pairings)
+    report.created = len(new_rows)
+    updated = sum(1 for p in plans if p.existing is not None and p.existing.id in changed)
+    report.updated = updated
+    report.unchanged = sum(1 for p in plans if p.existing is not None) - updated
+
+
+def _history(
+    household_id: int, old: HouseholdStatus | None, new: HouseholdStatus
+) -> dict[str, Any]:
+    return {
+        "household_id": household_id,
+        "old_status": old,
+        "new_status": new,
+        "step": IMPORT_STEP,
+        "changed_at": utcnow(),
+    }
+
+
+def _pairing(helper: User, household_id: int, today: date) -> dict[str, Any]:
+    return {
+        "helper_id": helper.id,
+        "household_id": household_id,
+        "started_on": today,
+        "reason": PAIRING_REASON,
+    }

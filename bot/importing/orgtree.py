@@ -1,0 +1,120 @@
+"""The organisation tree and departments, loaded once and grown as imports need them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import OrgKind
+from storage.models import Department, OrgUnit
+
+# Depth below the county → kind of unit.
+LEVELS = (OrgKind.TOWNSHIP, OrgKind.VILLAGE, OrgKind.GROUP)
+
+
+class OrgTree:
+    """Every org unit in memory, keyed by (parent, kind, name); new units keep `path` right."""
+
+    def __init__(self, session: AsyncSession, county_name: str, units: Sequence[OrgUnit]):
+        self.session = session
+        self.county_name = county_name
+        self._by_key = {(u.parent_id, u.kind, u.name): u for u in units}
+        self.created = 0
+
+    @classmethod
+    async def load(cls, session: AsyncSession, county_name: str) -> OrgTree:
+        """Read all units in one query."""
+        units = (await session.scalars(select(OrgUnit))).all()
+        return cls(session, county_name, units)
+
+    def county(self) -> OrgUnit | None:
+        """The county unit named in the settings, if it exists yet."""
+        return self._by_key.get((None, OrgKind.COUNTY, self.county_name))
+
+    def find(self, names: Sequence[str]) -> OrgUnit | None:
+        """The unit at township[/village[/group]] under the county, or None."""
+        unit = self.county()
+        for kind, name in zip(LEVELS, names, strict=False):
+            if unit is None:
+                return None
+            unit = self._by_key.get((unit.id, kind, name))
+        return unit
+
+    def explain_missing(self, names: Sequence[str]) -> str:
+        """Which part of a township/village/group path does not exist, in plain words."""
+        unit = self.county()
+        if unit is None:
+            return f"the county {self.county_name} has no townships or villages yet"
+        for depth, (kind, name) in enumerate(zip(LEVELS, names, strict=False)):
+            child = self._by_key.get((unit.id, kind, name))
+            if child is None:
+                where = "/".join(names[:depth]) or self.county_name
+                return f"there is no {kind.value} {name!r} in {where}"
+            unit = child
+        return "it exists"
+
+    async def _create(self, parent: OrgUnit | None, kind: OrgKind, name: str) -> OrgUnit:
+        unit = OrgUnit(kind=kind, name=name, parent_id=parent.id if parent else None)
+        self.session.add(unit)
+        # The id is part of the materialised path, so it is needed now.
+        await self.session.flush()
+        unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+        self._by_key[(unit.parent_id, kind, name)] = unit
+        self.created += 1
+        return unit
+
+    async def ensure_county(self) -> OrgUnit:
+        """The county unit, created when missing."""
+        county = self.county()
+        if county is None:
+            county = await self._create(None, OrgKind.COUNTY, self.county_name)
+        return county
+
+    async def ensure(self, names: Sequence[str]) -> OrgUnit:
+        """The unit at township[/village[/group]], creating any missing level."""
+        unit = await self.ensure_county()
+        for kind, name in zip(LEVELS, names, strict=False):
+            child = self._by_key.get((unit.id, kind, name))
+            unit = child if child is not None else await self._create(unit, kind, name)
+        return unit
+
+    def path_names(self, unit_id: int | None) -> list[str]:
+        """Names from the township down to the unit (empty for the county or None)."""
+        by_id = {u.id: u for u in self._by_key.values()}
+        names: list[str] = []
+        unit = by_id.get(unit_id) if unit_id is not None else None
+        while unit is not None and unit.kind != OrgKind.COUNTY:
+            names.append(unit.name)
+            unit = by_id.get(unit.parent_id) if unit.parent_id is not None else None
+        return names[::-1]
+
+
+class Departments:
+    """Departments by name, created on first use."""
+
+    def __init__(self, session: AsyncSession, departments: Sequence[Department]):
+        self.session = session
+        self._by_name = {d.name: d for d in departments}
+        self.created = 0
+
+    @classmethod
+    async def load(cls, session: AsyncSession) -> Departments:
+        """Read all departments in one query."""
+        return cls(session, (await session.scalars(select(Department))).all())
+
+    def get(self, name: str) -> Department | None:
+        """The department of that name, if any."""
+        return self._by_name.get(name)
+
+    async def ensure(self, name: str) -> Department:
+        """The department of that name, created when missing."""
+        department = self._by_name.get(name)
+        if department is None:
+            department = Department(name=name)
+            self.session.add(department)
+            await self.session.flush()
+            self._by_name[name] = department
+            self.created += 1
+        return department

@@ -1,0 +1,116 @@
+"""What an import reports, and the small tools both imports share."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from tqdm import tqdm
+
+from bot.importing.readers import Table
+from bot.importing.validate import RowError
+from storage.models import AuditEntry
+
+Kind = Literal["helpers", "households"]
+Rows = Table | Sequence[Mapping[str, str]]
+T = TypeVar("T")
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did."""
+
+    kind: Kind
+    source: str
+    rows: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    applied: bool = False
+    pairings_opened: int = 0
+    pairings_ended: int = 0
+    units_created: int = 0
+    departments_created: int = 0
+
+    @property
+    def skipped(self) -> int:
+        """Bad rows left out of an applied import."""
+        return len(self.errors) if self.applied else 0
+
+    def counts(self) -> dict[str, int]:
+        """The numbers of the report (no personal data), as kept in the audit log."""
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "pairings_opened": self.pairings_opened,
+            "pairings_ended": self.pairings_ended,
+            "units_created": self.units_created,
+            "departments_created": self.departments_created,
+        }
+
+
+def bar(items: Sequence[T], desc: str, progress: bool | None) -> Iterable[T]:
+    # disable=None lets tqdm switch itself off when stderr is not a terminal.
+    disable = None if progress is None else not progress
+    return tqdm(items, desc=desc, unit="row", leave=False, disable=disable)
+
+
+@asynccontextmanager
+async def transaction(session: AsyncSession) -> AsyncIterator[None]:
+    # Inside a caller's transaction we use a savepoint and the caller commits.
+    if session.in_transaction():
+        async with session.begin_nested():
+            yield
+    else:
+        async with session.begin():
+            yield
+
+
+def duplicates(
+    items: Sequence[T], key: Callable[[T], Hashable | None], row: Callable[[T], int], what: str
+) -> dict[int, str]:
+    """Row → reason for every row whose key another row of the same file shares."""
+    groups: dict[Hashable, list[int]] = defaultdict(list)
+    for item in items:
+        k = key(item)
+        if k is not None:
+            groups[k].append(row(item))
+    reasons: dict[int, str] = {}
+    for numbers in groups.values():
+        if len(numbers) > 1:
+            for n in numbers:
+                others = ", ".join(str(o) for o in numbers if o != n)
+                reasons[n] = f"{what} as row {others}"
+    return reasons
+
+
+def audit(session: AsyncSession, report: ImportReport, actor_label: str) -> None:
+    session.add(
+        AuditEntry(
+            actor_label=actor_label,
+            action=f"import.{report.kind}",
+            detail={"file": report.source, **report.counts()},
+        )
+    )
+
+
+def set_changed(obj: object, changes: Mapping[str, Any]) -> bool:
+    """Assign the attributes that differ; whether anything changed."""
+    changed = False
+    for name, value in changes.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def prepare(table: Table, source: str | None, kind: Kind) -> ImportReport:
+    return ImportReport(kind=kind, source=source or table.name, rows=len(table.rows))

@@ -1,0 +1,340 @@
+"""Checking one row of a helpers or households file: a typed row, or the reasons it is bad."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.identity import (
+    InvalidIdNumber,
+    InvalidPhone,
+    hash_id_number,
+    mask_id_number,
+    normalize_phone,
+    validate_id_number,
+)
+from bot.importing.columns import HELPER_COLUMNS, HOUSEHOLD_COLUMNS, Column
+from storage.enums import HouseholdStatus, Role
+
+MAX_MEMBERS = 30
+MAX_INCOME = 1_000_000.0
+MAX_SCOPE_DEPTH = 3  # township / village / group
+
+ROLE_WORDS: dict[str, Role] = {
+    "幫扶責任人": Role.HELPER,
+    "帮扶责任人": Role.HELPER,
+    "helper": Role.HELPER,
+    "辦公室": Role.OFFICE,
+    "办公室": Role.OFFICE,
+    "領導小組辦公室": Role.OFFICE,
+    "领导小组办公室": Role.OFFICE,
+    "office": Role.OFFICE,
+    "組長": Role.LEADER,
+    "组长": Role.LEADER,
+    "副組長": Role.LEADER,
+    "副组长": Role.LEADER,
+    "leader": Role.LEADER,
+    "成員": Role.MEMBER,
+    "成员": Role.MEMBER,
+    "member": Role.MEMBER,
+}
+
+STATUS_WORDS: dict[str, HouseholdStatus] = {
+    "貧困": HouseholdStatus.POOR,
+    "贫困": HouseholdStatus.POOR,
+    "poor": HouseholdStatus.POOR,
+    "申請": HouseholdStatus.APPLIED,
+    "申请": HouseholdStatus.APPLIED,
+    "applied": HouseholdStatus.APPLIED,
+    "待退出": HouseholdStatus.EXIT_PENDING,
+    "exit_pending": HouseholdStatus.EXIT_PENDING,
+    "已脫貧": HouseholdStatus.EXITED,
+    "已脱贫": HouseholdStatus.EXITED,
+    "exited": HouseholdStatus.EXITED,
+    "返貧風險": HouseholdStatus.RELAPSE_RISK,
+    "返贫风险": HouseholdStatus.RELAPSE_RISK,
+    "relapse_risk": HouseholdStatus.RELAPSE_RISK,
+}
+
+_CAUSE_SEPARATORS = re.compile(r"[、，,;；/]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_PHONE_LIKE = re.compile(r"[+0-9\s\-()]+")
+_WHOLE = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A bad row: its number as the spreadsheet shows it (header = row 1) and why."""
+
+    row: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class HelperRow:
+    """A checked row of the helpers file; None means "blank: keep what is stored"."""
+
+    row: int
+    name: str
+    phone: str
+    department: str | None
+    role: Role | None
+    scope: tuple[str, ...] | None  # () is the whole county
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    """A checked row of the households file; the clear ID number is already gone."""
+
+    row: int
+    head_name: str
+    id_hash: str | None
+    id_masked: str | None
+    members: int
+    township: str
+    village: str
+    group: str | None
+    causes: tuple[str, ...]
+    income: float
+    status: HouseholdStatus | None
+    phone: str | None
+    helper_phone: str | None
+    helper_name: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+def _word(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold().replace(" ", "_")
+
+
+def parse_role(text: str) -> Role | None:
+    """The role a word names (Chinese, traditional or simplified, or English), else None."""
+    return ROLE_WORDS.get(_word(text))
+
+
+def parse_status(text: str) -> HouseholdStatus | None:
+    """The household status a word names, else None."""
+    return STATUS_WORDS.get(_word(text))
+
+
+def clean_name(text: str) -> str:
+    """A person's or place's name with spacing tidied; Chinese names lose inner spaces."""
+    text = " ".join(unicodedata.normalize("NFKC", text).split())
+    return text.replace(" ", "") if _CJK.search(text) else text
+
+
+def split_scope(text: str, county_name: str) -> tuple[str, ...]:
+    """A "鄉鎮/村" scope as its names below the county (a leading county name is dropped)."""
+    parts = [clean_name(p) for p in re.split(r"[/\\]", unicodedata.normalize("NFKC", text))]
+    names = tuple(p for p in parts if p)
+    if names and names[0] == clean_name(county_name):
+        names = names[1:]
+    return names
+
+
+class _Cells:
+    """A row's cells looked up by column key, collecting the problems found."""
+
+    def __init__(self, cells: Mapping[str, str], headers: Mapping[str, str]) -> None:
+        self.cells = cells
+        self.headers = headers
+        self.problems: list[str] = []
+
+    def label(self, column: Column) -> str:
+        return self.headers.get(column.key, column.label)
+
+    def text(self, column: Column) -> str:
+        header = self.headers.get(column.key)
+        return "" if header is None else self.cells.get(header, "").strip()
+
+    def required(self, column: Column) -> str:
+        value = self.text(column)
+        if not value:
+            self.problems.append(f"{self.label(column)} is empty")
+        return value
+
+    def fail(self, column: Column, message: str) -> None:
+        self.problems.append(f"{self.label(column)} {message}")
+
+
+def _cols(columns: tuple[Column, ...]) -> dict[str, Column]:
+    return {c.key: c for c in columns}
+
+
+_H = _cols(HELPER_COLUMNS)
+_P = _cols(HOUSEHOLD_COLUMNS)
+
+
+def _phone(row: _Cells, column: Column, value: str) -> str | None:
+    try:
+        return normalize_phone(value)
+    except InvalidPhone:
+        row.fail(column, f"is not a phone number: {value!r}")
+        return None
+
+
+def parse_helper_row(
+    number: int, cells: Mapping[str, str], headers: Mapping[str, str], *, county_name: str
+) -> HelperRow | RowError:
+    """Check one row of the helpers file."""
+    row = _Cells(cells, headers)
+    name = clean_name(row.required(_H["name"]))
+    if len(name) > 100:
+        row.fail(_H["name"], "is longer than 100 characters")
+    raw_phone = row.required(_H["phone"])
+    phone = _phone(row, _H["phone"], raw_phone) if raw_phone else None
+    role: Role | None = None
+    raw_role = row.text(_H["role"])
+    if raw_role:
+        role = parse_role(raw_role)
+        if role is None:
+            row.fail(_H["role"], f"must be 幫扶責任人, 辦公室, 組長 or 成員, got {raw_role!r}")
+    department = clean_name(row.text(_H["department"])) or None
+    needs_department = role in (Role.HELPER, Role.MEMBER) or not raw_role
+    if department is None and needs_department:
+        row.fail(_H["department"], "is empty (required for helpers and members)")
+    elif department is not None and len(department) > 100:
+        row.fail(_H["department"], "is longer than 100 characters")
+    scope: tuple[str, ...] | None = None
+    raw_scope = row.text(_H["scope"])
+    if raw_scope:
+        scope = split_scope(raw_scope, county_name)
+        if len(scope) > MAX_SCOPE_DEPTH:
+            row.fail(_H["scope"], f"must be 鄉鎮 or 鄉鎮/村, got {raw_scope!r}")
+    if row.problems or phone is None:
+        return RowError(number, "; ".join(row.problems))
+    return HelperRow(number, name, phone, department, role, scope)
+
+
+def _number(text: str) -> float | None:
+    text = unicodedata.normalize("NFKC", text).replace(",", "").replace("元", "").strip()
+    text = text.lstrip("¥").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _coordinates(row: _Cells) -> tuple[float | None, float | None]:
+    lat_col, lon_col = _P["latitude"], _P["longitude"]
+    raw_lat, raw_lon = row.text(lat_col), row.text(lon_col)
+    if not raw_lat and not raw_lon:
+        return None, None
+    if not raw_lat or not raw_lon:
+        empty, given = (lat_col, lon_col) if not raw_lat else (lon_col, lat_col)
+        row.fail(empty, f"is empty but {row.label(given)} is given (give both or neither)")
+        return None, None
+    lat, lon = _number(raw_lat), _number(raw_lon)
+    if lat is None or not -90 <= lat <= 90:
+        hint = " (are 經度 and 緯度 swapped?)" if lat is not None and -180 <= lat <= 180 else ""
+        row.fail(lat_col, f"must be a latitude between -90 and 90, got {raw_lat!r}{hint}")
+        lat = None
+    if lon is None or not -180 <= lon <= 180:
+        row.fail(lon_col, f"must be a longitude between -180 and 180, got {raw_lon!r}")
+        lon = None
+    return lat, lon
+
+
+def parse_household_row(
+    number: int, cells: Mapping[str, str], headers: Mapping[str, str], *, id_key: str
+) -> HouseholdRow | RowError:
+    """Check one row of the households file; an ID number is masked and hashed right here."""
+    row = _Cells(cells, headers)
+    head_name = clean_name(row.required(_P["head_name"]))
+    if len(head_name) > 100:
+        row.fail(_P["head_name"], "is longer than 100 characters")
+    id_hash = id_masked = None
+    raw_id = row.text(_P["id_number"])
+    if raw_id:
+        try:
+            clear = validate_id_number(raw_id)
+        except InvalidIdNumber as exc:
+            # The message never repeats the number itself.
+            row.fail(_P["id_number"], f"is not a valid ID number: {exc}")
+        else:
+            id_hash, id_masked = hash_id_number(clear, id_key), mask_id_number(clear)
+    raw_members = row.required(_P["members"])
+    members = 0
+    if raw_members:
+        text = unicodedata.normalize("NFKC", raw_members).strip()
+        if _WHOLE.fullmatch(text) and 1 <= int(text) <= MAX_MEMBERS:
+            members = int(text)
+        else:
+            row.fail(_P["members"], f"must be a whole number 1–{MAX_MEMBERS}, got {raw_members!r}")
+    township = clean_name(row.required(_P["township"]))
+    village = clean_name(row.required(_P["village"]))
+    group = clean_name(row.text(_P["group"])) or None
+    for column, value in (
+        (_P["township"], township),
+        (_P["village"], village),
+        (_P["group"], group or ""),
+    ):
+        if len(value) > 100 or "/" in value:
+            row.fail(column, "must be a plain name up to 100 characters without '/'")
+    raw_causes = row.required(_P["causes"])
+    causes = tuple(
+        dict.fromkeys(
+            c.strip()
+            for c in _CAUSE_SEPARATORS.split(unicodedata.normalize("NFKC", raw_causes))
+            if c.strip()
+        )
+    )
+    if raw_causes and not causes:
+        row.fail(_P["causes"], f"names no cause, got {raw_causes!r}")
+    raw_income = row.required(_P["income"])
+    income = 0.0
+    if raw_income:
+        amount = _number(raw_income)
+        if amount is None or not 0 <= amount <= MAX_INCOME:
+            row.fail(
+                _P["income"],
+                f"must be a number of yuan per person per year (0–{MAX_INCOME:,.0f}), "
+                f"got {raw_income!r}",
+            )
+        else:
+            income = amount
+    status = None
+    raw_status = row.text(_P["status"])
+    if raw_status:
+        status = parse_status(raw_status)
+        if status is None:
+            row.fail(
+                _P["status"],
+                f"must be 貧困, 申請, 待退出, 已脫貧 or 返貧風險, got {raw_status!r}",
+            )
+    raw_phone = row.text(_P["phone"])
+    phone = _phone(row, _P["phone"], raw_phone) if raw_phone else None
+    helper_phone = helper_name = None
+    raw_helper = row.required(_P["helper"])
+    if raw_helper and _PHONE_LIKE.fullmatch(unicodedata.normalize("NFKC", raw_helper)):
+        helper_phone = _phone(row, _P["helper"], raw_helper)
+    elif raw_helper:
+        helper_name = clean_name(raw_helper)
+    latitude, longitude = _coordinates(row)
+    if row.problems:
+        return RowError(number, "; ".join(row.problems))
+    return HouseholdRow(
+        row=number,
+        head_name=head_name,
+        id_hash=id_hash,
+        id_masked=id_masked,
+        members=members,
+        township=township,
+        village=village,
+        group=group,
+        causes=causes,
+        income=income,
+        status=status,
+        phone=phone,
+        helper_phone=helper_phone,
+        helper_name=helper_name,
+        latitude=latitude,
+        longitude=longitude,
+    )
