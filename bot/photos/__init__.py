@@ -11,7 +11,7 @@ from bot.photos.hashing import (
     near_duplicate_distance,
     phash_distance,
 )
-from bot.photos.pipeline import analyse_photo, process_photo
+from bot.photos.pipeline import analyse_photo, process_photo, warm_up
 from bot.photos.store import store_photo
 
 __all__ = [
@@ -31,4 +31,5 @@ __all__ = [
     "phash_distance",
     "process_photo",
     "store_photo",
+    "warm_up",
 ]

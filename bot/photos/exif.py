@@ -111,7 +111,8 @@ def _triple(value: Any) -> tuple[float, float, float]:
 
 def _degrees(value: Any) -> float:
     deg, minutes, seconds = _triple(value)
-    if deg < 0 or not 0 <= minutes < 60 or not 0 <= seconds < 60:
+    # Cameras that round seconds write 60.0 now and then; that is a valid position.
+    if deg < 0 or not 0 <= minutes < 60 or not 0 <= seconds <= 60:
         raise ValueError("degrees, minutes or seconds out of range")
     return deg + minutes / 60 + seconds / 3600
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import io
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, tzinfo
@@ -150,3 +151,14 @@ def _discard(staged: Future[StagedOriginal]) -> None:
     # If the staging itself failed there is nothing to clean up.
     with contextlib.suppress(Exception):
         staged.result().discard()
+
+
+def warm_up() -> None:
+    """Analyse a tiny picture once so lazily imported codecs and the DCT are loaded.
+
+    The perceptual hash imports SciPy on first use, which takes a second: better at start
+    than while the first helper of the day waits for their photo to be acknowledged.
+    """
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 60)).save(buffer, "JPEG")
+    analyse_photo(buffer.getvalue())

@@ -10,6 +10,7 @@ import io
 import random
 from datetime import UTC, datetime
 
+import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
 from PIL.ExifTags import GPS, IFD, Base
 from PIL.TiffImagePlugin import IFDRational
@@ -35,9 +36,10 @@ def _gradient(size: tuple[int, int], top: _Colour, bottom: _Colour, flip: bool) 
 def _texture(rng: random.Random, size: tuple[int, int], sigma: float, cell: int) -> Image.Image:
     """Zero-mean noise (around 128) with features about `cell` pixels across."""
     small = (max(1, size[0] // cell), max(1, size[1] // cell))
-    noise = Image.effect_noise(small, sigma)
-    if rng.random() < 0.5:
-        noise = noise.transpose(Image.Transpose.ROTATE_180)
+    # Seeded from `rng` (Image.effect_noise uses C's global rand(), so scenes would differ
+    # from run to run).
+    values = np.random.default_rng(rng.getrandbits(64)).normal(128, sigma, (small[1], small[0]))
+    noise = Image.fromarray(values.clip(0, 255).astype(np.uint8), "L")
     return noise.resize(size, Image.Resampling.BICUBIC)
 
 
@@ -119,11 +121,10 @@ def make_scene(seed: int, size: tuple[int, int] = (1024, 768)) -> Image.Image:
 
 
 def _dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
-    value = abs(value)
-    degrees = int(value)
-    minutes_f = (value - degrees) * 60
-    minutes = int(minutes_f)
-    seconds = round((minutes_f - minutes) * 60 * 10000)
+    # Whole ten-thousandths of a second first, so rounding carries into minutes and degrees.
+    total = round(abs(value) * 3600 * 10000)
+    degrees, rest = divmod(total, 3600 * 10000)
+    minutes, seconds = divmod(rest, 60 * 10000)
     return IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(seconds, 10000)
 
 
