@@ -1,0 +1,34 @@
+"""Evidence rules: pure checks that make doubtful visit evidence visible to the office."""
+
+from bot.evidence.geo import haversine_m, speed_kmh
+from bot.evidence.model import (
+    FLAG_ORDER,
+    REUSE_DISTANCE,
+    EvidenceRules,
+    Flag,
+    FlagKind,
+    NeighbourVisit,
+    PhotoEvidence,
+    PriorPhoto,
+    SharedLocation,
+    VisitEvidence,
+)
+from bot.evidence.rules import accuracy_credit, check_visit, visit_point
+
+__all__ = [
+    "FLAG_ORDER",
+    "REUSE_DISTANCE",
+    "EvidenceRules",
+    "Flag",
+    "FlagKind",
+    "NeighbourVisit",
+    "PhotoEvidence",
+    "PriorPhoto",
+    "SharedLocation",
+    "VisitEvidence",
+    "accuracy_credit",
+    "check_visit",
+    "haversine_m",
+    "speed_kmh",
+    "visit_point",
+]
