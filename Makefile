@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test lint sandbox clean
+.PHONY: run test lint clean i18n
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "bangfu needs Python 3.11 or newer"; exit 1; }
@@ -33,3 +33,10 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## Re-extract message ids from the code into the catalogs (then translate the new ones).
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k t -k N_ --no-location --sort-output \
+		--project bangfu -o bot/locale/messages.pot .
+	$(BIN)/pybabel update -i bot/locale/messages.pot -d bot/locale -D messages \
+		--no-fuzzy-matching --ignore-obsolete

@@ -42,14 +42,30 @@ class Settings(BaseSettings):
     max_photo_age_hours: float = Field(default=24.0, gt=0)
     max_accuracy_m: float = Field(default=200.0, gt=0)
     max_speed_kmh: float = Field(default=120.0, gt=0)
+    near_duplicate_distance: int = Field(
+        default=12,
+        ge=0,
+        le=64,
+        description="evidence: photo fingerprint distance counted as reuse",
+    )
     webhook_url: str | None = Field(default=None, description="public URL; polling when unset")
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
+    office_contact: str | None = Field(
+        default=None,
+        description="whom an unregistered user should contact (default: the county office)",
+    )
+    invite_hours: int = Field(default=72, ge=1, le=24 * 30, description="invite link validity")
     county_name: str = Field(default="示範縣", description="root of the organisation tree")
     id_hash_key: SecretStr = Field(
         default=SecretStr("bangfu-change-this-key"),
         description="key of the HMAC that lets ID-card numbers be matched, never read back",
+    )
+    send_rate: float = Field(
+        default=30.0,
+        ge=0,
+        description="messages a second the bot sends at most (Telegram's limit); 0 = no limit",
     )
     log_level: str = "INFO"
 

@@ -1,0 +1,139 @@
+"""The `bangfu` command: run the bot, the sandbox, database and data chores."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+
+Handler = Callable[[Settings, argparse.Namespace], Awaitable[int] | int]
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs every request URL at INFO, and the URL carries the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.has_token:
+        from bot.sandbox.main import run_sandbox
+
+        print(
+            "No Telegram token is configured (set BANGFU_TOKEN): starting the sandbox instead, "
+            "the bot against the built-in Bot API emulator with a demo county.",
+            flush=True,
+        )
+        return run_sandbox(settings, serve=not sys.stdin.isatty())
+    from bot.app import run
+
+    run(settings)
+    return 0
+
+
+def _cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.sandbox.main import run_sandbox
+
+    return run_sandbox(settings, serve=bool(args.serve), port=args.port)
+
+
+async def _cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import create_engine
+    from storage.migrate import current_revision, upgrade
+
+    engine = create_engine(settings.effective_database_url)
+    try:
+        before = await current_revision(engine)
+        await upgrade(engine)
+        after = await current_revision(engine)
+    finally:
+        await engine.dispose()
+    where = engine.url.render_as_string(hide_password=True)
+    if before == after:
+        print(f"{where}: already at revision {after}")
+    else:
+        print(f"{where}: upgraded from {before or 'empty'} to {after}")
+    return 0
+
+
+def _cmd_photo_inspect(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.photos.inspect_cli import run_inspect
+
+    return run_inspect(args.files, as_json=bool(args.json))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="bangfu", description="幫扶 pairing-assistance bot and its tools"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot (the sandbox when no token is configured)")
+    run.set_defaults(handler=_cmd_run)
+
+    sandbox = sub.add_parser("sandbox", help="try the bot without a token, in the terminal")
+    sandbox.add_argument("--serve", action="store_true", help="headless: print the control API")
+    sandbox.add_argument("--port", type=int, default=0, help="emulator port (default: any free)")
+    sandbox.set_defaults(handler=_cmd_sandbox)
+
+    db = sub.add_parser("db", help="database chores")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="create or upgrade every table").set_defaults(
+        handler=_cmd_db_upgrade
+    )
+
+    photo = sub.add_parser("photo", help="examine photo evidence")
+    photo_sub = photo.add_subparsers(dest="photo_command", metavar="ACTION", required=True)
+    inspect = photo_sub.add_parser("inspect", help="what the pipeline extracts from files")
+    inspect.add_argument("files", nargs="+", metavar="FILE")
+    inspect.add_argument("--json", action="store_true", help="one JSON array on stdout")
+    inspect.set_defaults(handler=_cmd_photo_inspect)
+
+    from bot.importing.cli import add_arguments as add_import_arguments
+
+    add_import_arguments(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `bangfu` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"BANGFU_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        print(f"bangfu: the configuration is not valid: {problems}", file=sys.stderr)
+        return 2
+    _configure_logging(settings.log_level)
+    try:
+        result: Any = handler(settings, args)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
+        return int(result)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

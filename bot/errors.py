@@ -1,0 +1,81 @@
+"""Domain errors: raised by use cases, turned into friendly replies at the edge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.i18n import N_, Translate
+
+
+class DomainError(Exception):
+    """An expected refusal whose message (an English message id) is shown to the user."""
+
+    message = N_("That could not be done.")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(self.message.format(**params) if params else self.message)
+        self.params = params
+
+    def render(self, t: Translate) -> str:
+        """The message in the user's language, with its parameters filled in."""
+        return t(self.message).format(**self.params)
+
+
+class NotAllowed(DomainError):
+    """The user's role does not allow this."""
+
+    message = N_("Sorry, your role does not allow this.")
+
+
+class NotRegistered(DomainError):
+    """The Telegram account is not bound to any user yet."""
+
+    message = N_("Please send /start and share your phone number first.")
+
+
+class UnknownPhone(DomainError):
+    """A shared phone number matches no imported helper or admin."""
+
+    message = N_(
+        "Sorry, the number {phone} is not registered for this service. "
+        "Please ask {office} to add you, then try again."
+    )
+
+
+class NotOwnContact(DomainError):
+    """A contact that is not the sender's own (someone else's, or forwarded)."""
+
+    message = N_(
+        "For your security only your own number can be used. "
+        "Please press the “Share my phone number” button below."
+    )
+
+
+class InviteInvalid(DomainError):
+    """An invite code that does not exist."""
+
+    message = N_("This invite link is not valid. Please ask the office for a new one.")
+
+
+class InviteUsed(DomainError):
+    """An invite code that was already used."""
+
+    message = N_("This invite link has already been used. Please ask the office for a new one.")
+
+
+class InviteExpired(DomainError):
+    """An invite code past its expiry."""
+
+    message = N_("This invite link has expired. Please ask the office for a new one.")
+
+
+class UserNotFound(DomainError):
+    """No user matches what an admin typed."""
+
+    message = N_("No user matches “{query}”.")
+
+
+class AmbiguousUser(DomainError):
+    """Several users match what an admin typed."""
+
+    message = N_("Several users match “{query}”; please use the phone number.")

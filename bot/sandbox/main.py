@@ -1,0 +1,101 @@
+"""`bangfu sandbox`: emulator + the real bot (polling) + demo county + a terminal chat."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+
+from pydantic import SecretStr
+from telegram import Update
+
+from bot.app import build_application, build_runtime
+from bot.config import Settings
+from bot.emulator.client import ControlClient
+from bot.emulator.server import Emulator
+from bot.sandbox.seed import demo_people, seed_database, seed_emulator
+from storage.migrate import upgrade
+
+SANDBOX_TOKEN = "100000:SANDBOX"
+log = logging.getLogger(__name__)
+
+
+def sandbox_settings(settings: Settings, emulator_url: str) -> Settings:
+    """The deployment's settings, pointed at the emulator and a separate sandbox database."""
+    folder = Path(settings.data_dir) / "sandbox"
+    return settings.model_copy(
+        update={
+            "token": SecretStr(SANDBOX_TOKEN),
+            "api_url": emulator_url,
+            "data_dir": folder,
+            "database_url": f"sqlite+aiosqlite:///{(folder / 'sandbox.sqlite3').resolve()}",
+            "webhook_url": None,
+        }
+    )
+
+
+async def _serve(settings: Settings, *, serve: bool, port: int) -> int:
+    if not serve:  # log lines would tear through the chat; warnings still show
+        logging.getLogger().setLevel(logging.WARNING)
+    emulator = Emulator(port=port, bot_token=SANDBOX_TOKEN, bot_username="bangfu_sandbox_bot")
+    await emulator.start()
+    local = sandbox_settings(settings, emulator.root_url)
+    local.data_dir.mkdir(parents=True, exist_ok=True)
+    runtime = build_runtime(local)
+    await upgrade(runtime.engine)
+    created = await seed_database(runtime.sessions, local)
+    people = await demo_people(runtime.sessions)
+    control = ControlClient(emulator.control_url)
+    await seed_emulator(control, people)
+
+    app = build_application(local, runtime)
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(
+        poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+    )
+    await app.start()
+    where = local.data_dir.resolve()
+    print(
+        f"Sandbox ready: Bot API emulator at {emulator.root_url}, control API at "
+        f"{emulator.control_url}\nDemo county {'created' if created else 'reused'} in {where} "
+        f"({len(people)} people; Telegram ids {people[0].telegram_id}–{people[-1].telegram_id}).",
+        flush=True,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        if serve:
+            print(
+                "Running headless; see docs/sandbox.md to drive it with curl. Ctrl-C stops.",
+                flush=True,
+            )
+            await stop.wait()
+        else:
+            from bot.sandbox.terminal import TerminalChat
+
+            chat = TerminalChat(control, people, runtime.sessions)
+            await chat.run(stop)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+        await control.aclose()
+        await emulator.stop()
+    return 0
+
+
+def run_sandbox(settings: Settings, *, serve: bool, port: int = 0) -> int:
+    """Run the sandbox until Ctrl-C (or `:quit` in the terminal chat)."""
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(_serve(settings, serve=serve, port=port))
+    return 0

@@ -1,0 +1,77 @@
+"""The demo county of the sandbox: imported once into the sandbox database, mirrored as
+simulated Telegram users in the emulator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.emulator.client import ControlClient
+from bot.importing.run import import_helpers, import_households
+from bot.importing.samples import demo_helper_rows, demo_household_rows
+from storage.db import SessionFactory
+from storage.models import User
+
+# Telegram ids of the demo people: 10001, 10002, ... in the order of the helpers file.
+FIRST_TELEGRAM_ID = 10_001
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """A demo user as the terminal chat shows them."""
+
+    telegram_id: int
+    name: str
+    role: str
+    phone: str
+
+
+async def seed_database(sessions: SessionFactory, settings: Settings) -> bool:
+    """Import the demo county unless the sandbox database already has users."""
+    async with sessions() as session:
+        if await session.scalar(select(func.count(User.id))):
+            return False
+    async with sessions() as session:
+        await import_helpers(
+            session,
+            demo_helper_rows(),
+            skip_bad=False,
+            settings=settings,
+            source="demo helpers",
+            progress=False,
+            actor_label="sandbox",
+        )
+    async with sessions() as session:
+        await import_households(
+            session,
+            demo_household_rows(),
+            skip_bad=False,
+            settings=settings,
+            source="demo households",
+            progress=False,
+            actor_label="sandbox",
+        )
+    return True
+
+
+async def demo_people(sessions: SessionFactory) -> list[DemoPerson]:
+    """Every demo user with the Telegram id the emulator gives them."""
+    async with sessions() as session:
+        users = list(await session.scalars(select(User).order_by(User.id)))
+    return [
+        DemoPerson(FIRST_TELEGRAM_ID + i, u.name, str(u.role), u.phone)
+        for i, u in enumerate(users)
+    ]
+
+
+async def seed_emulator(control: ControlClient, people: list[DemoPerson]) -> None:
+    """Create a simulated Telegram user for every demo person, with their phone number."""
+    for person in people:
+        await control.create_user(
+            person.telegram_id,
+            person.name,
+            language_code="zh-hans",
+            phone=person.phone.removeprefix("+"),
+        )

@@ -1,0 +1,70 @@
+"""Admin commands that manage people: /invite."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from bot.errors import DomainError, NotAllowed, NotRegistered
+from bot.roles import can_invite
+from bot.services.onboarding import create_invite
+from handlers.context import BotContext, load_user, tr
+from handlers.menu import button_pattern
+
+
+async def invite(update: Update, context: BotContext) -> None:
+    """Create a one-time deep link that registers the named user on whoever opens it."""
+    message = update.effective_message
+    assert message is not None
+    user = await load_user(update, context)
+    t = tr(update, context, user)
+    if user is None:
+        await message.reply_text(NotRegistered().render(t))
+        return
+    if not can_invite(user.role):
+        await message.reply_text(NotAllowed().render(t))
+        return
+    target = " ".join(context.args or []).strip()
+    if not target:
+        await message.reply_text(
+            t(
+                "Usage: /invite PHONE-or-NAME\n"
+                "For example: /invite 13800000001\n"
+                "The user must already be imported; the link works once."
+            )
+        )
+        return
+    runtime = context.runtime
+    hours = runtime.settings.invite_hours
+    try:
+        async with runtime.sessions() as session, session.begin():
+            actor = await session.merge(user)
+            created = await create_invite(
+                session,
+                actor=actor,
+                target=target,
+                now=runtime.now(),
+                valid_for=timedelta(hours=hours),
+            )
+    except DomainError as error:
+        await message.reply_text(error.render(t))
+        return
+    link = f"https://t.me/{context.bot.username}?start={created.code}"
+    expires = created.expires_at.astimezone(ZoneInfo(runtime.settings.timezone))
+    await message.reply_text(
+        t("One-time invite link (valid until {expires}):\n{link}").format(
+            expires=expires.strftime("%Y-%m-%d %H:%M"), link=link
+        ),
+        link_preview_options=None,
+    )
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, object]]:
+    """The people-management handlers."""
+    return [
+        CommandHandler("invite", invite),
+        MessageHandler(filters.Regex(button_pattern("invite")), invite),
+    ]

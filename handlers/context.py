@@ -1,0 +1,52 @@
+"""The typed callback context and small helpers every conversation uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.i18n import Translate, pick_language, translator
+from bot.runtime import Runtime
+from bot.services.onboarding import user_by_telegram
+from storage.models import User
+
+RUNTIME_KEY = "runtime"
+LANGUAGE_KEY = "language"
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """Callback context with typed access to the application's runtime."""
+
+    @property
+    def runtime(self) -> Runtime:
+        """The shared services built by the composition root."""
+        runtime = self.bot_data[RUNTIME_KEY]
+        assert isinstance(runtime, Runtime)
+        return runtime
+
+
+BotApp = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+
+
+async def load_user(update: Update, context: BotContext) -> User | None:
+    """The bound user who sent this update, if any."""
+    sender = update.effective_user
+    if sender is None:
+        return None
+    async with context.runtime.sessions() as session:
+        return await user_by_telegram(session, sender.id)
+
+
+def language_of(update: Update, context: BotContext, user: User | None) -> str:
+    """The language to answer in: saved choice, this chat's choice, client language, default."""
+    stored = user.language if user is not None else None
+    chosen = context.user_data.get(LANGUAGE_KEY) if context.user_data is not None else None
+    client = update.effective_user.language_code if update.effective_user else None
+    return pick_language(stored or chosen, client, context.runtime.settings.language)
+
+
+def tr(update: Update, context: BotContext, user: User | None) -> Translate:
+    """The translator for this update's user."""
+    return translator(language_of(update, context, user))

@@ -1,0 +1,92 @@
+"""End-to-end fixtures: per database, one emulator process and one real bot process.
+
+Tests in a module share the processes (starting them costs seconds) and stay independent by
+using their own users: `stack.new_user_id()` hands out fresh Telegram ids and phones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bot.emulator.client import ControlClient
+from bot.emulator.processes import BotProcess, EmulatorProcess, bot_env
+from storage.db import SessionFactory, create_engine, session_factory
+from tests.conftest import BACKENDS, DatabaseFactory
+
+_ids = itertools.count(700_000_001)
+
+
+@dataclass
+class Stack:
+    """A running emulator and bot on one fresh database."""
+
+    backend: str
+    db_url: str
+    data_dir: Path
+    emulator: EmulatorProcess
+    bot: BotProcess
+    workdir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def control_url(self) -> str:
+        """The emulator's control API."""
+        return self.emulator.control_url
+
+    def new_user_id(self) -> int:
+        """A Telegram user id no other test uses."""
+        return next(_ids)
+
+    def phone_for(self, user_id: int) -> str:
+        """A fictitious mainland phone number derived from the user id."""
+        return f"+86139{user_id % 100_000_000:08d}"
+
+    def restart_bot(self, *, kill: bool = False) -> None:
+        """Stop (or kill) the bot and start it again on the same database."""
+        self.bot.stop(kill=kill)
+        self.bot.start(self.control_url)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """Emulator + bot processes on a fresh migrated database of one backend."""
+    backend = str(request.param)
+    workdir = tmp_path_factory.mktemp(f"e2e-{backend}")
+    factory = DatabaseFactory(backend, workdir)
+    db_url = asyncio.run(factory.migrated())
+    emulator = EmulatorProcess.start()
+    data_dir = workdir / "data"
+    bot = BotProcess(
+        env=bot_env(api_url=emulator.root_url, database_url=db_url, data_dir=data_dir),
+        log_path=workdir / "bot.log",
+    )
+    try:
+        bot.start(emulator.control_url)
+        yield Stack(backend, db_url, data_dir, emulator, bot, workdir)
+    finally:
+        bot.stop()
+        emulator.stop()
+        asyncio.run(factory.drop_all())
+
+
+@pytest.fixture
+async def control(stack: Stack) -> AsyncIterator[ControlClient]:
+    """A control-API client of this stack's emulator."""
+    async with ControlClient(stack.control_url) as client:
+        yield client
+
+
+@pytest.fixture
+async def db(stack: Stack) -> AsyncIterator[SessionFactory]:
+    """Sessions on the database the bot process uses (to seed and to check)."""
+    engine = create_engine(stack.db_url)
+    yield session_factory(engine)
+    await engine.dispose()
