@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from typing import Any
@@ -11,9 +12,10 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
+from bot.photos import warm_up
 from bot.runtime import Runtime
 from bot.updates import PerChatUpdateProcessor
-from handlers import admin, common, onboarding
+from handlers import admin, common, myvisits, onboarding, review, visits
 from handlers.context import RUNTIME_KEY, BotApp, BotContext
 from handlers.menu import set_default_commands
 from storage.db import create_engine, session_factory
@@ -36,6 +38,9 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     runtime: Runtime = app.bot_data[RUNTIME_KEY]
     runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
     await upgrade(runtime.engine)
+    await asyncio.to_thread(warm_up)
+    async with runtime.sessions() as session:
+        await runtime.photo_index.refresh(session)
     await set_default_commands(app.bot)
     me = app.bot.bot
     log.info("bot @%s ready (database %s)", me.username, runtime.engine.url.get_backend_name())
@@ -73,7 +78,7 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
     app: BotApp = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
     # One group: the first matching handler wins, so the catch-alls must come last.
-    for module in (onboarding, admin, common):
+    for module in (visits, onboarding, myvisits, review, admin, common):
         app.add_handlers(module.handlers())
     app.add_error_handler(common.on_error)
     return app

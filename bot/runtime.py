@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.services.photo_index import PhotoIndex
 from storage.db import SessionFactory
 
 
@@ -24,6 +25,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: SessionFactory
     clock: Callable[[], datetime] = field(default=_utcnow)
+    photo_index: PhotoIndex = field(default_factory=PhotoIndex)
 
     def now(self) -> datetime:
         """Current time in UTC (a fixed clock in tests)."""

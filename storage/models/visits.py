@@ -57,7 +57,8 @@ class Photo(Base):
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     phash: Mapped[str] = mapped_column(String(16), index=True)
-    dhash: Mapped[str | None] = mapped_column(String(16))
+    # All perceptual hashes ("phash:dhash:centre_phash:centre_dhash"), for crop-tolerant matching.
+    fingerprint: Mapped[str] = mapped_column(String(67))
     format: Mapped[str] = mapped_column(String(8))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)

@@ -176,3 +176,18 @@ async def test_complaints_have_no_reporter_columns(engine: object, db_url: str) 
         "username",
     }
     assert columns and not (columns & identifying)
+
+
+async def test_migrations_match_the_models(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = create_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+            )
+    finally:
+        await engine.dispose()
+    assert diff == []

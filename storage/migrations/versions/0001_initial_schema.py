@@ -686,7 +686,7 @@ def upgrade() -> None:
         sa.Column("visit_id", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("phash", sa.String(length=16), nullable=False),
-        sa.Column("dhash", sa.String(length=16), nullable=True),
+        sa.Column("fingerprint", sa.String(length=67), nullable=False),
         sa.Column("format", sa.String(length=8), nullable=False),
         sa.Column("width", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),

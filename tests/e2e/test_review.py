@@ -1,0 +1,97 @@
+"""The office reviews flagged visits in the chat: clear with a reason, confirm a home."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.emulator.client import ControlClient
+from storage.db import SessionFactory
+from storage.enums import Role
+from storage.models import AuditEntry, Household, VisitFlag
+from tests.e2e.conftest import Stack
+from tests.e2e.visitkit import (
+    HOME,
+    bound_helper,
+    button_data,
+    callback_answer,
+    camera_photo,
+    log_visit,
+)
+from tests.factories import make_user
+
+
+async def _office(stack: Stack, control: ControlClient, db: SessionFactory) -> int:
+    uid = stack.new_user_id()
+    async with db() as session, session.begin():
+        await make_user(
+            session, "審核員", phone=stack.phone_for(uid), role=Role.OFFICE, telegram_id=uid
+        )
+    await control.create_user(uid, "審核員", language_code="zh-hans")
+    await control.send_command(uid, "start")
+    await control.wait_for_message(uid, "欢迎您")
+    return uid
+
+
+async def test_office_clears_a_flag_with_a_reason(
+    stack: Stack, control: ControlClient, db: SessionFactory
+) -> None:
+    helper = await bound_helper(stack, control, db, "遠方")
+    far = (HOME[0] + 0.05, HOME[1])
+    reply = await log_visit(control, helper, location=far, photos=[camera_photo(31, gps=far)])
+    assert "距离该户住址约" in reply["text"]
+    office = await _office(stack, control, db)
+    await control.send_command(office, "flags")
+    listing = await control.wait_for_message(office, "far_from_home")
+    async with db() as session:
+        flag_id = await session.scalar(
+            select(VisitFlag.id)
+            .join(VisitFlag.visit)
+            .where(
+                VisitFlag.kind == "far_from_home",
+                VisitFlag.cleared_at.is_(None),
+                VisitFlag.visit.has(helper_id=helper.user_id),
+            )
+        )
+    assert flag_id is not None
+    await control.press_button(office, listing["message_id"], f"flag:clear:{flag_id}")
+    await control.wait_for_message(office, "理由")
+    await control.send_text(office, "电话核实：当天在亲戚家走访")
+    await control.wait_for_message(office, f"#{flag_id} 已核销")
+    async with db() as session:
+        flag = await session.get(VisitFlag, flag_id)
+        audit = await session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.action == "flag.clear", AuditEntry.target_id == flag_id
+            )
+        )
+    assert flag is not None and flag.cleared_at is not None
+    assert flag.clear_reason == "电话核实：当天在亲戚家走访"
+    assert audit is not None and audit.actor_label == "審核員"
+
+
+async def test_office_confirms_a_proposed_home(
+    stack: Stack, control: ControlClient, db: SessionFactory
+) -> None:
+    helper = await bound_helper(stack, control, db, "新戶", home=None)
+    reply = await log_visit(control, helper)
+    assert "尚未登记住址位置" in reply["text"]
+    office = await _office(stack, control, db)
+    await control.send_command(office, "flags")
+    listing = await control.wait_for_message(
+        office, lambda m: f"flag:home:{helper.household_id}" in str(m.get("reply_markup"))
+    )
+    data = button_data(listing, f"flag:home:{helper.household_id}")
+    query = await control.press_button(office, listing["message_id"], data)
+    assert "已确认" in (await callback_answer(control, query))["text"]
+    async with db() as session:
+        household = await session.get(Household, helper.household_id)
+    assert household is not None and household.home_lat is not None
+    assert abs(household.home_lat - HOME[0]) < 1e-6
+
+
+async def test_helpers_cannot_see_flags(
+    stack: Stack, control: ControlClient, db: SessionFactory
+) -> None:
+    helper = await bound_helper(stack, control, db)
+    await control.send_command(helper.uid, "flags")
+    await control.wait_for_message(helper.uid, "无权")
