@@ -14,6 +14,7 @@ from telegram.warnings import PTBUserWarning
 from bot.config import Settings
 from bot.photos import warm_up
 from bot.runtime import Runtime
+from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
 from handlers import admin, common, myvisits, onboarding, review, visits
 from handlers.context import RUNTIME_KEY, BotApp, BotContext
@@ -65,8 +66,8 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(tzinfo=settings.tz))
         .concurrent_updates(PerChatUpdateProcessor())
-        .connection_pool_size(64)
-        .pool_timeout(10.0)
+        .request(AiohttpRequest(pool_size=64))
+        .get_updates_request(AiohttpRequest(pool_size=2))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from telegram import Update
@@ -14,6 +15,8 @@ from storage.models import User
 
 RUNTIME_KEY = "runtime"
 LANGUAGE_KEY = "language"
+USER_KEY = "user"
+USER_TTL = 30.0  # seconds
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -31,12 +34,28 @@ BotApp = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], d
 
 
 async def load_user(update: Update, context: BotContext) -> User | None:
-    """The bound user who sent this update, if any."""
+    """The bound user who sent this update, if any (remembered for a short while)."""
     sender = update.effective_user
     if sender is None:
         return None
+    cached = context.user_data.get(USER_KEY) if context.user_data is not None else None
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        user: User | None = cached[1]
+        return user
     async with context.runtime.sessions() as session:
-        return await user_by_telegram(session, sender.id)
+        user = await user_by_telegram(session, sender.id)
+    if context.user_data is not None:
+        # Every step of a conversation needs the user; a few seconds of memory saves a query
+        # per update. A role or binding change is seen at the latest when this expires.
+        context.user_data[USER_KEY] = (now + USER_TTL, user)
+    return user
+
+
+def forget_user(context: BotContext) -> None:
+    """Drop the remembered user (after binding, or a change of language)."""
+    if context.user_data is not None:
+        context.user_data.pop(USER_KEY, None)
 
 
 def language_of(update: Update, context: BotContext, user: User | None) -> str:

@@ -23,7 +23,14 @@ from bot.config import SUPPORTED_LANGUAGES
 from bot.errors import DomainError, NotOwnContact
 from bot.i18n import LANGUAGE_NAMES, N_, translator
 from bot.services.onboarding import bind_by_contact, redeem_invite, set_language
-from handlers.context import LANGUAGE_KEY, BotContext, language_of, load_user, tr
+from handlers.context import (
+    LANGUAGE_KEY,
+    BotContext,
+    forget_user,
+    language_of,
+    load_user,
+    tr,
+)
 from handlers.menu import button_pattern, commands_for, main_keyboard, set_chat_commands
 from storage.enums import Role
 from storage.models import User
@@ -54,6 +61,7 @@ def _contact_keyboard(language: str) -> ReplyKeyboardMarkup:
 
 
 async def _welcome(update: Update, context: BotContext, user: User) -> None:
+    forget_user(context)
     lang = language_of(update, context, user)
     t = translator(lang)
     role = t(ROLE_NAMES[user.role])
@@ -165,6 +173,7 @@ async def language_chosen(update: Update, context: BotContext) -> None:
         context.user_data[LANGUAGE_KEY] = code
     async with context.runtime.sessions() as session, session.begin():
         await set_language(session, update.effective_user.id, code)
+    forget_user(context)
     user = await load_user(update, context)
     t = translator(code)
     await query.answer()

@@ -1,0 +1,335 @@
+"""Visits logged concurrently by many simulated helpers, end to end, against an echo bot.
+
+Both bots run as real processes polling the same Bot API emulator (its own process), one
+after the other in the same run, on the same two cores as the emulator and this client.
+
+1. Capacity: each simulated helper logs whole visits (/visit, pick the household, share the
+   location, send a photo, write the note, press Save: six updates a visit) as fast as the
+   bot answers; the echo bot gets the same number of updates from the same number of users.
+   Figures: updates handled per second for each and their ratio.
+2. Latency: the same helpers log visits at a human pace (about a second between steps, as
+   people tap and type), and the time from each update entering the emulator to the bot's
+   answer being there is measured: p50 and p99. In the capacity run the latency only
+   reflects the queue (with N users waiting on each other, latency = N / throughput).
+
+    python -m bench.ingest [--quick] [--users N] [--visits N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.emulator.client import ControlClient
+from bot.emulator.processes import BotProcess, EmulatorProcess, bot_env
+from bot.photos import GeoPoint
+from bot.photos.synthetic import camera_jpeg
+from storage.db import create_engine, session_factory
+from storage.enums import OrgKind, Role
+from storage.migrate import upgrade
+from storage.models import Household, OrgUnit, Pairing, User
+
+FIRST_ID = 900_001
+HOME = (26.58, 106.71)
+
+
+async def _seed(db_url: str, users: int) -> dict[int, int]:
+    """Helpers bound to Telegram ids, one paired household each; returns id -> household."""
+    engine = create_engine(db_url)
+    await upgrade(engine)
+    sessions = session_factory(engine)
+    households: dict[int, int] = {}
+    async with sessions() as session, session.begin():
+        county = OrgUnit(kind=OrgKind.COUNTY, name="基準縣", path="/")
+        session.add(county)
+        await session.flush()
+        village = OrgUnit(kind=OrgKind.VILLAGE, name="基準村", parent_id=county.id, path="/")
+        session.add(village)
+        await session.flush()
+        for i in range(users):
+            uid = FIRST_ID + i
+            helper = User(
+                name=f"幫扶{i}", phone=f"+86137{uid:08d}", role=Role.HELPER, telegram_id=uid
+            )
+            household = Household(
+                head_name=f"農戶{i}",
+                members=3,
+                village_id=village.id,
+                home_lat=HOME[0],
+                home_lon=HOME[1],
+                causes=[],
+            )
+            session.add_all([helper, household])
+            await session.flush()
+            session.add(
+                Pairing(
+                    helper_id=helper.id, household_id=household.id, started_on=date(2026, 1, 1)
+                )
+            )
+            households[uid] = household.id
+    await engine.dispose()
+    return households
+
+
+STEP_TIMES: dict[str, list[float]] = {}
+
+
+async def _timed(
+    latencies: list[float],
+    act: Awaitable[object],
+    wait: Awaitable[dict[str, Any]],
+    step: str = "echo",
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    await act
+    answer = await wait
+    elapsed = time.perf_counter() - started
+    latencies.append(elapsed)
+    STEP_TIMES.setdefault(step, []).append(elapsed)
+    return answer
+
+
+async def _helper_visits(
+    control: ControlClient,
+    uid: int,
+    household: int,
+    visits: int,
+    photos: list[bytes],
+    latencies: list[float],
+    think: float = 0.0,
+) -> None:
+    rng = random.Random(uid)
+
+    async def pause() -> None:
+        if think:
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+
+    for v in range(visits):
+        await pause()
+        chooser = await _timed(
+            latencies,
+            control.send_command(uid, "visit"),
+            control.wait_for_message(uid, "哪一户"),
+            "start",
+        )
+        await pause()
+        await _timed(
+            latencies,
+            control.press_button(uid, chooser["message_id"], f"visit:hh:{household}"),
+            control.wait_for_message(uid, "分享您的位置"),
+            "household",
+        )
+        await pause()
+        await _timed(
+            latencies,
+            control.send_location(uid, HOME[0] + 0.0003, HOME[1], horizontal_accuracy=10),
+            control.wait_for_message(uid, "已收到位置"),
+            "location",
+        )
+        await pause()
+        await _timed(
+            latencies,
+            control.send_photo(uid, photos[v % len(photos)]),
+            control.wait_for_message(uid, "张照片"),
+            "photo",
+        )
+        await pause()
+        summary = await _timed(
+            latencies,
+            control.send_text(uid, f"第{v}次走访，情况正常。"),
+            control.wait_for_message(uid, "保存这次走访"),
+            "note",
+        )
+        data = next(
+            b["callback_data"]
+            for row in summary["reply_markup"]["inline_keyboard"]
+            for b in row
+            if b["callback_data"].startswith("visit:ok:")
+        )
+        await pause()
+        await _timed(
+            latencies,
+            control.press_button(uid, summary["message_id"], data),
+            control.wait_for_message(uid, "走访已保存"),
+            "save",
+        )
+
+
+async def _echo_user(control: ControlClient, uid: int, count: int, latencies: list[float]) -> None:
+    for i in range(count):
+        text = f"echo {uid} {i}"
+        await _timed(latencies, control.send_text(uid, text), control.wait_for_message(uid, text))
+
+
+async def _drive(
+    control_url: str,
+    users: list[int],
+    run: Callable[[ControlClient, int, list[float]], Awaitable[None]],
+) -> tuple[float, list[float]]:
+    async with ControlClient(control_url, timeout=60) as control:
+        for uid in users:
+            await control.create_user(uid, f"u{uid}", language_code="zh-hans")
+            await control.send_text(uid, "hi")  # users write first, as on Telegram
+        await asyncio.sleep(1.0)
+        latencies: list[float] = []
+        started = time.perf_counter()
+        await asyncio.gather(*(run(control, uid, latencies) for uid in users))
+        return time.perf_counter() - started, latencies
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    """Run both bots under the same load and print the figures."""
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest")
+    parser.add_argument("--quick", action="store_true", help="a CI-sized run")
+    parser.add_argument("--users", type=int)
+    parser.add_argument("--visits", type=int)
+    args = parser.parse_args()
+    users = args.users or (8 if args.quick else 24)
+    visits = args.visits or (2 if args.quick else 5)
+    steps = 6 * visits
+
+    workdir = Path(tempfile.mkdtemp(prefix="bangfu-ingest-"))
+    db_url = f"sqlite+aiosqlite:///{workdir / 'ingest.sqlite3'}"
+    households = asyncio.run(_seed(db_url, users))
+    ids = sorted(households)
+    taken = datetime.now(UTC) - timedelta(minutes=5)
+    photos = [
+        camera_jpeg(seed, (1024, 768), gps=GeoPoint(*HOME), taken_at=taken)
+        for seed in range(visits * 2)
+    ]
+    emulator = EmulatorProcess.start()
+    results: dict[str, tuple[float, list[float]]] = {}
+    cpu: dict[str, float] = {}
+    try:
+        env = bot_env(
+            api_url=emulator.root_url,
+            database_url=db_url,
+            data_dir=workdir / "data",
+            extra={"BANGFU_LOG_LEVEL": "WARNING", "BANGFU_SEND_RATE": "0"},
+        )
+        echo = BotProcess(env=env, log_path=workdir / "echo.log", command=("-m", "bench.echo_bot"))
+        echo.start(emulator.control_url)
+        try:
+            cpu0 = echo.cpu_seconds() or 0.0
+            results["echo"] = asyncio.run(
+                _drive(
+                    emulator.control_url,
+                    ids,
+                    lambda c, uid, lat: _echo_user(c, uid, steps, lat),
+                )
+            )
+            cpu["echo"] = (echo.cpu_seconds() or 0.0) - cpu0
+        finally:
+            echo.stop()
+        ours = BotProcess(env=env, log_path=workdir / "bot.log")
+        ours.start(emulator.control_url)
+        try:
+            cpu0 = ours.cpu_seconds() or 0.0
+            emu0 = emulator.cpu_seconds() or 0.0
+            results["visits"] = asyncio.run(
+                _drive(
+                    emulator.control_url,
+                    ids,
+                    lambda c, uid, lat: _helper_visits(
+                        c, uid, households[uid], visits, photos, lat
+                    ),
+                )
+            )
+            cpu["visits"] = (ours.cpu_seconds() or 0.0) - cpu0
+            cpu["emulator"] = (emulator.cpu_seconds() or 0.0) - emu0
+            STEP_TIMES.clear()
+            results["paced"] = asyncio.run(
+                _drive(
+                    emulator.control_url,
+                    ids,
+                    lambda c, uid, lat: _helper_visits(
+                        c, uid, households[uid], visits, photos, lat, think=1.0
+                    ),
+                )
+            )
+        finally:
+            ours.stop()
+    finally:
+        emulator.stop()
+
+    updates = users * steps
+    echo_rate = updates / results["echo"][0]
+    our_rate = updates / results["visits"][0]
+    lat = results["paced"][1]
+    paced_rate = updates / results["paced"][0]
+    p50, p99 = _percentile(lat, 0.5) * 1000, _percentile(lat, 0.99) * 1000
+    print(f"users={users} visits/user={visits} updates each run={updates}")
+    print(
+        f"echo bot: {echo_rate:.1f} updates/s, p50 "
+        f"{statistics.median(results['echo'][1]) * 1000:.1f} ms"
+    )
+    queued = _percentile(results["visits"][1], 0.5) * 1000
+    print(f"visit flow: {our_rate:.1f} updates/s (p50 {queued:.1f} ms while saturated)")
+    print(f"at a human pace: {paced_rate:.1f} updates/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    print(
+        f"CPU per update: echo bot {cpu['echo'] / updates * 1000:.1f} ms, our bot "
+        f"{cpu['visits'] / updates * 1000:.1f} ms, emulator during our run "
+        f"{cpu['emulator'] / updates * 1000:.1f} ms"
+    )
+    for step, times in STEP_TIMES.items():
+        print(
+            f"  {step:>9}: p50 {statistics.median(times) * 1000:7.1f} ms, "
+            f"p99 {_percentile(times, 0.99) * 1000:7.1f} ms"
+        )
+    ratio = our_rate / echo_rate
+    figures = [
+        {
+            "name": "visit_updates_per_s",
+            "value": round(our_rate, 1),
+            "unit": "updates/s",
+            "goal": "info",
+            "met": True,
+        },
+        {
+            "name": "echo_updates_per_s",
+            "value": round(echo_rate, 1),
+            "unit": "updates/s",
+            "goal": "info",
+            "met": True,
+        },
+        {
+            "name": "ratio_to_echo_bot",
+            "value": round(ratio, 3),
+            "unit": "x",
+            "goal": ">= 0.5",
+            "met": ratio >= 0.5,
+        },
+        {
+            "name": "paced_step_p50",
+            "value": round(p50, 1),
+            "unit": "ms",
+            "goal": "info",
+            "met": True,
+        },
+        {
+            "name": "paced_step_p99",
+            "value": round(p99, 1),
+            "unit": "ms",
+            "goal": "< 250",
+            "met": p99 < 250,
+        },
+    ]
+    print(json.dumps({"bench": "ingest", "figures": figures}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
