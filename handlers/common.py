@@ -85,6 +85,6 @@ def handlers() -> list[BaseHandler[Update, BotContext, object]]:
     return [
         CommandHandler("cancel", cancel),
         MessageHandler(filters.COMMAND, unknown_command),
-        MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, stray_message),
+        MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, stray_message),
         CallbackQueryHandler(stale_button),
     ]

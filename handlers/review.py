@@ -182,7 +182,13 @@ def handlers() -> list[BaseHandler[Update, BotContext, object]]:
     """The /flags command, its buttons and the clear-with-reason conversation."""
     clearing: ConversationHandler[BotContext] = ConversationHandler(
         entry_points=[CallbackQueryHandler(ask_reason, pattern=r"^flag:clear:\d+$")],
-        states={REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_reason)]},
+        states={
+            REASON: [
+                MessageHandler(
+                    filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, got_reason
+                )
+            ]
+        },
         fallbacks=[CommandHandler("cancel", cancel)],
         name="flag-clear",
         conversation_timeout=timedelta(hours=1),

@@ -568,8 +568,12 @@ async def remind_step(update: Update, context: BotContext) -> int | None:
 
 def handlers() -> list[BaseHandler[Update, BotContext, object]]:
     """The visit conversation, plus the handler for Save presses that outlived it."""
-    text = filters.TEXT & ~filters.COMMAND
-    media = filters.PHOTO | filters.Document.ALL
+    # New messages only: a live location is re-sent as edits every few seconds, and an
+    # edited text is not a new answer.
+    new = filters.UpdateType.MESSAGE
+    text = filters.TEXT & ~filters.COMMAND & new
+    media = (filters.PHOTO | filters.Document.ALL) & new
+    location = filters.LOCATION & new
     skip = filters.Regex(label_pattern(SKIP_LOCATION))
     conversation: ConversationHandler[BotContext] = ConversationHandler(
         entry_points=[
@@ -585,13 +589,13 @@ def handlers() -> list[BaseHandler[Update, BotContext, object]]:
                 MessageHandler(text, search),
             ],
             LOCATION: [
-                MessageHandler(filters.LOCATION, got_location),
+                MessageHandler(location, got_location),
                 MessageHandler(skip, skip_location),
                 MessageHandler(media, got_photo),
             ],
             PHOTOS: [
                 MessageHandler(media, got_photo),
-                MessageHandler(filters.LOCATION, got_location),
+                MessageHandler(location, got_location),
                 CallbackQueryHandler(photos_done, pattern=r"^visit:photos:[0-9a-f]+$"),
                 MessageHandler(text, got_note),
             ],
@@ -608,7 +612,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, object]]:
             CommandHandler("visit", start_visit),
             # Picked the wrong household? Any household button starts over with that one.
             CallbackQueryHandler(pick_household, pattern=r"^visit:(hh|go):\d+$"),
-            MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, remind_step),
+            MessageHandler(new & ~filters.COMMAND & ~filters.StatusUpdate.ALL, remind_step),
         ],
         name="visit",
         conversation_timeout=timedelta(hours=12),

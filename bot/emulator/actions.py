@@ -213,6 +213,32 @@ class Actions:
         """A location (optionally live)."""
         return self.deliver(spec, {"location": self.location(spec)})
 
+    def update_live_location(self, spec: JSON) -> JSON:
+        """A live location moves: Telegram edits the message and sends an edited_message."""
+        bot = self.bot(spec.get("token"))
+        user = self.user(spec.get("user_id"))
+        chat = self._chat(bot, user, spec.get("chat_id"))
+        message_id = spec.get("message_id")
+        target = chat.messages.get(message_id) if isinstance(message_id, int) else None
+        if target is None or target.deleted or target.from_bot:
+            raise ControlError(404, f"no message {message_id} of user {user.id} in {chat.id}")
+        old = target.data.get("location")
+        if not isinstance(old, dict) or "live_period" not in old:
+            raise ControlError(400, f"message {message_id} is not a live location")
+        edited = dict(target.data)
+        edited["location"] = {**self.location(spec), "live_period": old["live_period"]}
+        edited["edit_date"] = int(spec.get("date") or time.time())
+        target.history.append(target.data)
+        target.data = edited
+        update_id = self.world.next_update_id()
+        update = bot.push(update_id, "edited_message", edited)
+        return {
+            "update_id": update_id,
+            "message_id": message_id,
+            "message": edited,
+            "update": update,
+        }
+
     def send_venue(self, spec: JSON) -> JSON:
         """A venue; Telegram sends its location alongside."""
         loc = self.location(spec)

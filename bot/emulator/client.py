@@ -181,6 +181,24 @@ class ControlClient:
         }
         return await self._act(user_id, "location", body)
 
+    async def update_live_location(
+        self,
+        user_id: int,
+        message_id: int,
+        lat: float,
+        lon: float,
+        *,
+        horizontal_accuracy: float | None = None,
+    ) -> JSON:
+        """A live location the user shared moves (an edited_message update)."""
+        body = {
+            "message_id": message_id,
+            "latitude": lat,
+            "longitude": lon,
+            "horizontal_accuracy": horizontal_accuracy,
+        }
+        return await self._act(user_id, "live", body)
+
     async def send_venue(
         self,
         user_id: int,

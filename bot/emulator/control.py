@@ -32,7 +32,7 @@ _TYPED_FIELDS = frozenset(
         "reply_to_message_id",
     ]
 )
-SIMPLE_KINDS = ("text", "command", "contact", "location", "venue", "forward", "keyboard")
+SIMPLE_KINDS = ("text", "command", "contact", "location", "live", "venue", "forward", "keyboard")
 FILE_KINDS = ("photo", "document", "voice")
 
 
@@ -137,6 +137,7 @@ def setup_control(app: web.Application, emu: Emulator) -> None:
             "command": actions.send_command,
             "contact": actions.send_contact,
             "location": actions.send_location,
+            "live": actions.update_live_location,
             "venue": actions.send_venue,
             "forward": actions.forward,
             "keyboard": actions.press_keyboard,

@@ -220,3 +220,30 @@ async def test_deep_link_and_my_month(
     await control.send_command(helper.uid, "myvisits")
     month = await control.wait_for_message(helper.uid, "应走访 2 次")
     assert button_data(month, "visit:go:") == f"visit:go:{helper.household_id}"
+
+
+async def test_live_location_updates_do_not_disturb_the_visit(
+    stack: Stack, control: ControlClient, db: SessionFactory
+) -> None:
+    helper = await bound_helper(stack, control, db)
+    await start_for_household(control, helper)
+    shared = await control.send_location(
+        helper.uid, *HOME, horizontal_accuracy=20, live_period=900
+    )
+    await control.wait_for_message(helper.uid, "已收到位置")
+    for step in range(3):  # the phone moves a little; Telegram sends edited_message updates
+        await control.update_live_location(
+            helper.uid, shared["message_id"], HOME[0] + 0.0001 * step, HOME[1]
+        )
+    await control.send_photo(helper.uid, camera_photo(41))
+    await control.wait_for_message(helper.uid, "第 1 张照片")
+    summary = await confirm_summary(control, helper, "实时位置")
+    await control.press_button(
+        helper.uid, summary["message_id"], button_data(summary, "visit:ok:")
+    )
+    await control.wait_for_message(helper.uid, "走访已保存")
+    texts = [m.get("text", "") for m in await control.messages(helper.uid)]
+    assert sum("已收到位置" in text for text in texts) == 1
+    assert not any("没有看懂" in text or "请分享位置或发送照片" in text for text in texts)
+    [visit] = await visits_of(db, helper)
+    assert visit.location_live and visit.accuracy_m == 20
