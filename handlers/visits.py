@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
+from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
     Update,
@@ -33,7 +30,6 @@ from bot.services.visits import (
     DraftLocation,
     DraftPhoto,
     HouseholdChoice,
-    SavedVisit,
     VisitDraft,
     household_choices,
     paired_household,
@@ -43,17 +39,22 @@ from bot.services.visits import (
 )
 from handlers.context import BotContext, language_of, load_user
 from handlers.menu import button_pattern, label_pattern, main_keyboard
-from handlers.visit_texts import flag_notice, rejection_text
+from handlers.visit_views import (
+    SKIP_LOCATION,
+    household_keyboard,
+    location_keyboard,
+    photos_done_button,
+    receipt_text,
+    rejection_text,
+    summary,
+)
 from storage.models import User
 
 CHOOSE, LOCATION, PHOTOS, NOTE, CONFIRM = range(5)
 DRAFT = "visit_draft"
-PAGE_SIZE = 8
 MAX_NOTE = 2000
 MAX_PHOTOS = 10
 SLOW_FILE = 1_000_000  # bytes; for bigger files show "sending photo…" while we work
-SKIP_LOCATION = N_("Skip: my photos carry GPS")
-PHOTOS_DONE = N_("✅ Photos done")
 
 
 def _draft(context: BotContext) -> VisitDraft | None:
@@ -67,52 +68,27 @@ async def _helper(update: Update, context: BotContext) -> tuple[User | None, str
     return user, lang, translator(lang)
 
 
-def _location_keyboard(t: Translate) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
-        [
-            [KeyboardButton(t("📍 Share my location"), request_location=True)],
-            [KeyboardButton(t(SKIP_LOCATION))],
-        ],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
+@dataclass
+class Step:
+    """What every step of a started visit needs: the message, who, their language, the draft."""
+
+    message: Message
+    user: User | None
+    lang: str
+    t: Translate
+    draft: VisitDraft | None
+
+
+async def _step(update: Update, context: BotContext) -> Step:
+    message = update.effective_message
+    assert message is not None
+    user, lang, t = await _helper(update, context)
+    return Step(message, user, lang, t, _draft(context))
 
 
 def _menu(user: User | None, lang: str) -> ReplyKeyboardMarkup | None:
     # The location step is over: give the helper their usual menu back.
     return main_keyboard(user.role, lang) if user else None
-
-
-def _photos_done_button(t: Translate, draft: VisitDraft) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t(PHOTOS_DONE), callback_data=f"visit:photos:{draft.token}")]]
-    )
-
-
-def _choice_label(choice: HouseholdChoice, quota: int) -> str:
-    mark = "✅ " if choice.done >= quota else ""
-    return f"{mark}{choice.head_name} · {choice.village} ({choice.done}/{quota})"
-
-
-def _household_keyboard(
-    choices: list[HouseholdChoice], page: int, quota: int
-) -> InlineKeyboardMarkup:
-    pages = max(1, -(-len(choices) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    rows = [
-        [InlineKeyboardButton(_choice_label(c, quota), callback_data=f"visit:hh:{c.household_id}")]
-        for c in choices[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    ]
-    nav = []
-    if page > 0:
-        nav.append(InlineKeyboardButton("◀", callback_data=f"visit:page:{page - 1}"))
-    if pages > 1:
-        nav.append(InlineKeyboardButton(f"{page + 1}/{pages}", callback_data=f"visit:page:{page}"))
-    if page < pages - 1:
-        nav.append(InlineKeyboardButton("▶", callback_data=f"visit:page:{page + 1}"))
-    if nav:
-        rows.append(nav)
-    return InlineKeyboardMarkup(rows)
 
 
 async def _choices(context: BotContext, user: User, search: str | None) -> list[HouseholdChoice]:
@@ -142,7 +118,7 @@ async def start_visit(update: Update, context: BotContext) -> int:
     quota = context.runtime.settings.visit_quota
     await message.reply_text(
         t("Which household did you visit? (Type part of a name to search.)"),
-        reply_markup=_household_keyboard(choices, 0, quota),
+        reply_markup=household_keyboard(choices, 0, quota),
     )
     return CHOOSE
 
@@ -158,7 +134,7 @@ async def turn_page(update: Update, context: BotContext) -> int:
     page = int(query.data.rsplit(":", 1)[1])
     choices = await _choices(context, user, None)
     await query.answer()
-    markup = _household_keyboard(choices, page, context.runtime.settings.visit_quota)
+    markup = household_keyboard(choices, page, context.runtime.settings.visit_quota)
     with contextlib.suppress(BadRequest):  # the current page's button: nothing changes
         await query.edit_message_reply_markup(markup)
     return CHOOSE
@@ -180,7 +156,7 @@ async def search(update: Update, context: BotContext) -> int:
         return CHOOSE
     await message.reply_text(
         t("Households matching “{text}”:").format(text=text),
-        reply_markup=_household_keyboard(choices, 0, context.runtime.settings.visit_quota),
+        reply_markup=household_keyboard(choices, 0, context.runtime.settings.visit_quota),
     )
     return CHOOSE
 
@@ -204,7 +180,7 @@ async def _begin_for(
             "Visit to {name}. Please share your location with the button below "
             "(a live location works too)."
         ).format(name=household.head_name),
-        reply_markup=_location_keyboard(t),
+        reply_markup=location_keyboard(t),
     )
     return LOCATION
 
@@ -240,10 +216,9 @@ async def deep_link(update: Update, context: BotContext) -> int:
 
 async def got_location(update: Update, context: BotContext) -> int:
     """Keep the shared location (static or live) with its accuracy and send time."""
-    message = update.effective_message
-    draft = _draft(context)
-    assert message is not None and message.location is not None
-    user, lang, t = await _helper(update, context)
+    step = await _step(update, context)
+    message, draft, t = step.message, step.draft, step.t
+    assert message.location is not None
     if draft is None:
         return await _lost(message, t)
     loc = message.location
@@ -257,22 +232,20 @@ async def got_location(update: Update, context: BotContext) -> int:
     )
     await message.reply_text(
         t("Location received. Now send one or more photos of the visit (as photos or files)."),
-        reply_markup=_menu(user, lang),
+        reply_markup=_menu(step.user, step.lang),
     )
     return PHOTOS
 
 
 async def skip_location(update: Update, context: BotContext) -> int:
     """Go on without a shared location; the photos' GPS will be used."""
-    message = update.effective_message
-    assert message is not None
-    user, lang, t = await _helper(update, context)
-    draft = _draft(context)
-    if draft is None:
-        return await _lost(message, t)
-    draft.location_skipped = True
-    await message.reply_text(
-        t("Send the photos as files so their GPS is kept."), reply_markup=_menu(user, lang)
+    step = await _step(update, context)
+    if step.draft is None:
+        return await _lost(step.message, step.t)
+    step.draft.location_skipped = True
+    await step.message.reply_text(
+        step.t("Send the photos as files so their GPS is kept."),
+        reply_markup=_menu(step.user, step.lang),
     )
     return PHOTOS
 
@@ -288,10 +261,8 @@ def _media(message: Message) -> tuple[str, int | None, bool] | None:
 
 async def got_photo(update: Update, context: BotContext) -> int:
     """Check and store one photo; stays in the current step."""
-    message = update.effective_message
-    assert message is not None
-    _, _, t = await _helper(update, context)
-    draft = _draft(context)
+    step = await _step(update, context)
+    message, draft, t = step.message, step.draft, step.t
     if draft is None:
         return await _lost(message, t)
     state = PHOTOS if draft.location is not None or draft.location_skipped else LOCATION
@@ -332,28 +303,25 @@ async def got_photo(update: Update, context: BotContext) -> int:
     reply = t("Photo {n} received ({gps}).").format(n=len(draft.photos), gps=gps)
     if state == LOCATION:
         reply += "\n" + t("Please also share your location, or press Skip.")
-        await message.reply_text(reply, reply_markup=_location_keyboard(t))
+        await message.reply_text(reply, reply_markup=location_keyboard(t))
         return LOCATION
     await message.reply_text(
         reply + "\n" + t("Send more, or write the note."),
-        reply_markup=_photos_done_button(t, draft),
+        reply_markup=photos_done_button(t, draft),
     )
     return PHOTOS
 
 
 async def photos_done(update: Update, context: BotContext) -> int:
     """Ask for the note once there is at least one photo."""
-    message = update.effective_message
-    assert message is not None
     if update.callback_query is not None:
         await update.callback_query.answer()
-    _, _, t = await _helper(update, context)
-    draft = _draft(context)
-    if draft is None:
+    step = await _step(update, context)
+    message, t = step.message, step.t
+    if step.draft is None:
         return await _lost(message, t)
-    if not draft.photos:
-        await message.reply_text(t("Please send at least one photo of the visit first."))
-        return PHOTOS
+    if not step.draft.photos:
+        return await _need_photo(message, t)
     await message.reply_text(
         t("Now write a short note: what you found, what was solved, the next step.")
     )
@@ -362,15 +330,13 @@ async def photos_done(update: Update, context: BotContext) -> int:
 
 async def got_note(update: Update, context: BotContext) -> int:
     """Keep the note and show the summary to confirm."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    _, _lang, t = await _helper(update, context)
-    draft = _draft(context)
+    step = await _step(update, context)
+    message, draft, t = step.message, step.draft, step.t
+    assert message.text is not None
     if draft is None:
         return await _lost(message, t)
     if not draft.photos:
-        await message.reply_text(t("Please send at least one photo of the visit first."))
-        return PHOTOS
+        return await _need_photo(message, t)
     note = message.text.strip()
     if len(note) > MAX_NOTE:
         await message.reply_text(
@@ -380,65 +346,9 @@ async def got_note(update: Update, context: BotContext) -> int:
         )
         return NOTE
     draft.note = note
-    await _send_summary(message, draft, t)
-    return CONFIRM
-
-
-async def _send_summary(message: Message, draft: VisitDraft, t: Translate) -> None:
-    loc = draft.location
-    where = (
-        t("location shared (±{acc} m)").format(acc=f"{loc.accuracy_m:.0f}")
-        if loc and loc.accuracy_m is not None
-        else t("location shared")
-        if loc
-        else t("no shared location")
-    )
-    text = "\n".join(
-        [
-            t("<b>Visit summary</b>"),
-            t("Household: {name}").format(name=html.escape(draft.household_name)),
-            t("Location: {where}").format(where=where),
-            t("Photos: {n}").format(n=len(draft.photos)),
-            t("Note: {note}").format(note=html.escape(draft.note or "")),
-            "",
-            t("Save this visit?"),
-        ]
-    )
-    buttons = InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(t("✅ Save"), callback_data=f"visit:ok:{draft.token}")],
-            [
-                InlineKeyboardButton(
-                    t("✏️ Change note"), callback_data=f"visit:note:{draft.token}"
-                ),
-                InlineKeyboardButton(t("✖ Discard"), callback_data=f"visit:no:{draft.token}"),
-            ],
-        ]
-    )
+    text, buttons = summary(draft, t)
     await message.reply_html(text, reply_markup=buttons)
-
-
-def _saved_text(saved: SavedVisit, t: Translate, quota: int, name: str) -> str:
-    lines = [
-        t("✅ Visit saved.") if saved.created else t("This visit was already saved."),
-        t("{name}: {done}/{quota} this month.").format(
-            name=html.escape(name), done=saved.household_done, quota=quota
-        ),
-        t("Your month: {done} of {total} visits ({households} households).").format(
-            done=saved.helper_done,
-            total=saved.helper_households * quota,
-            households=saved.helper_households,
-        ),
-    ]
-    if saved.late:
-        lines.append(t("Logged late: recorded with the time it happened."))
-    if saved.flags:
-        lines.append("")
-        lines.append(t("Noted for the office (you need not do anything):"))
-        # Two sources (shared location, photo GPS) can say the same thing; say it once.
-        notices = dict.fromkeys(flag_notice(flag, t) for flag in saved.flags)
-        lines += [f"• {notice}" for notice in notices]
-    return "\n".join(lines)
+    return CONFIRM
 
 
 async def confirm(update: Update, context: BotContext) -> int:
@@ -472,7 +382,7 @@ async def confirm(update: Update, context: BotContext) -> int:
     # The summary becomes the receipt: one message on the phone, and its buttons are gone.
     quota = runtime.settings.visit_quota
     await query.edit_message_text(
-        _saved_text(saved, t, quota, draft.household_name), parse_mode="HTML"
+        receipt_text(saved, t, quota, draft.household_name), parse_mode="HTML"
     )
     return ConversationHandler.END
 
@@ -496,7 +406,7 @@ async def stale_confirm(update: Update, context: BotContext) -> int:
     assert query.message is not None
     await context.bot.send_message(
         query.message.chat.id,
-        _saved_text(saved, t, context.runtime.settings.visit_quota, t("the household")),
+        receipt_text(saved, t, context.runtime.settings.visit_quota, t("the household")),
         parse_mode="HTML",
         reply_markup=main_keyboard(user.role, lang),
     )
@@ -541,6 +451,11 @@ async def _end(update: Update, context: BotContext, text: str) -> int:
     return ConversationHandler.END
 
 
+async def _need_photo(message: Message, t: Translate) -> int:
+    await message.reply_text(t("Please send at least one photo of the visit first."))
+    return PHOTOS
+
+
 async def _lost(message: Message, t: Translate) -> int:
     await message.reply_text(t("This visit was interrupted. Please start again with /visit."))
     return ConversationHandler.END
@@ -548,10 +463,8 @@ async def _lost(message: Message, t: Translate) -> int:
 
 async def remind_step(update: Update, context: BotContext) -> int | None:
     """Anything unexpected inside the conversation: say what is awaited, keep the draft."""
-    message = update.effective_message
-    assert message is not None
-    _, _, t = await _helper(update, context)
-    draft = _draft(context)
+    step = await _step(update, context)
+    message, draft, t = step.message, step.draft, step.t
     if draft is None:
         await message.reply_text(t("Please choose a household from the list above."))
         return None
