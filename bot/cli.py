@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.config import Settings
 
@@ -133,6 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(result)
     except KeyboardInterrupt:
         return 130
+    except (OperationalError, InterfaceError, OSError) as exc:
+        # An unreachable database or Bot API server is an operator's problem, not a bug:
+        # one sentence, no traceback.
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"bangfu: cannot reach a service it needs: {reason}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -134,3 +134,11 @@ def test_run_without_a_token_starts_the_sandbox_and_says_so(tmp_path: Path) -> N
     assert proc.returncode == 0
     assert "Traceback" not in "".join(seen) + out
     assert (tmp_path / "data" / "sandbox" / "sandbox.sqlite3").exists()
+
+
+def test_unreachable_database_is_one_sentence(tmp_path: Path) -> None:
+    unreachable = "postgresql+asyncpg://nobody@127.0.0.1:9/none"
+    result = _bangfu(tmp_path, "db", "upgrade", BANGFU_DATABASE_URL=unreachable)
+    assert result.returncode == 1
+    assert "cannot reach" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
