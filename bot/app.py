@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
-from bot.config import Settings
+from bot.config import DEFAULT_ID_HASH_KEY, Settings
 from bot.photos import warm_up
 from bot.runtime import Runtime
 from bot.transport import AiohttpRequest
@@ -87,6 +87,11 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
 
 def run(settings: Settings) -> None:
     """Run the bot until interrupted: webhook when a URL is configured, else long polling."""
+    if settings.id_hash_key.get_secret_value() == DEFAULT_ID_HASH_KEY:
+        log.warning(
+            "BANGFU_ID_HASH_KEY is the built-in default: set a secret key of your own before "
+            "importing real ID-card numbers (their hashes depend on it)"
+        )
     app = build_application(settings)
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 SUPPORTED_LANGUAGES = ("zh-CN", "en")
+DEFAULT_ID_HASH_KEY = "bangfu-change-this-key"
 
 
 class Settings(BaseSettings):
@@ -59,7 +60,7 @@ class Settings(BaseSettings):
     invite_hours: int = Field(default=72, ge=1, le=24 * 30, description="invite link validity")
     county_name: str = Field(default="示範縣", description="root of the organisation tree")
     id_hash_key: SecretStr = Field(
-        default=SecretStr("bangfu-change-this-key"),
+        default=SecretStr(DEFAULT_ID_HASH_KEY),
         description="key of the HMAC that lets ID-card numbers be matched, never read back",
     )
     send_rate: float = Field(

@@ -49,6 +49,7 @@ async def test_helper_binds_with_contact_button(
     assert bound is not None and bound.name == "王芳"
     menu = await control.commands(chat_id=uid)
     assert "visit" in {c["command"] for c in menu}
+    assert "BANGFU_ID_HASH_KEY is the built-in default" in stack.bot.log()
 
 
 async def test_someone_elses_contact_is_refused(
