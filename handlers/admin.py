@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot.errors import DomainError, NotAllowed, NotRegistered
+from bot.errors import DomainError
 from bot.roles import can_invite
 from bot.services.onboarding import create_invite
-from handlers.context import BotContext, load_user, tr
+from handlers.context import BotContext, authorised
 from handlers.menu import button_pattern
 
 
@@ -19,13 +19,8 @@ async def invite(update: Update, context: BotContext) -> None:
     """Create a one-time deep link that registers the named user on whoever opens it."""
     message = update.effective_message
     assert message is not None
-    user = await load_user(update, context)
-    t = tr(update, context, user)
+    user, t = await authorised(update, context, can_invite)
     if user is None:
-        await message.reply_text(NotRegistered().render(t))
-        return
-    if not can_invite(user.role):
-        await message.reply_text(NotAllowed().render(t))
         return
     target = " ".join(context.args or []).strip()
     if not target:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.i18n import Translate, pick_language, translator
+from bot.errors import NotAllowed, NotRegistered
+from bot.i18n import N_, Translate, pick_language, translator
 from bot.runtime import Runtime
 from bot.services.onboarding import user_by_telegram
+from storage.enums import Role
 from storage.models import User
 
 RUNTIME_KEY = "runtime"
+ONLY_HELPERS = N_("Only helpers log visits.")
 LANGUAGE_KEY = "language"
 USER_KEY = "user"
 USER_TTL = 30.0  # seconds
@@ -69,3 +73,25 @@ def language_of(update: Update, context: BotContext, user: User | None) -> str:
 def tr(update: Update, context: BotContext, user: User | None) -> Translate:
     """The translator for this update's user."""
     return translator(language_of(update, context, user))
+
+
+async def authorised(
+    update: Update,
+    context: BotContext,
+    allowed: Callable[[Role], bool],
+    refusal: str = NotAllowed.message,
+) -> tuple[User | None, Translate]:
+    """The sender if registered and their role passes `allowed`; else say why and give None.
+
+    The refusal is an alert on a button press and a reply otherwise.
+    """
+    user = await load_user(update, context)
+    t = tr(update, context, user)
+    if user is not None and allowed(user.role):
+        return user, t
+    reason = NotRegistered().render(t) if user is None else t(refusal)
+    if update.callback_query is not None:
+        await update.callback_query.answer(reason, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(reason)
+    return None, t

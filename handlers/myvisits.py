@@ -7,10 +7,9 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot.errors import NotRegistered
 from bot.roles import can_log_visits
 from bot.services.visits import household_choices, period_of
-from handlers.context import BotContext, load_user, tr
+from handlers.context import ONLY_HELPERS, BotContext, authorised
 from handlers.menu import button_pattern
 
 MAX_BUTTONS = 12
@@ -20,13 +19,8 @@ async def my_visits(update: Update, context: BotContext) -> None:
     """Per household visits against the quota this month."""
     message = update.effective_message
     assert message is not None
-    user = await load_user(update, context)
-    t = tr(update, context, user)
+    user, t = await authorised(update, context, can_log_visits, ONLY_HELPERS)
     if user is None:
-        await message.reply_text(NotRegistered().render(t))
-        return
-    if not can_log_visits(user.role):
-        await message.reply_text(t("Only helpers log visits."))
         return
     runtime = context.runtime
     now = runtime.now()

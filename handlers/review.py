@@ -15,13 +15,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.errors import DomainError, NotAllowed, NotRegistered
-from bot.i18n import Translate
+from bot.errors import DomainError, NotRegistered
 from bot.roles import can_review_flags
 from bot.services.review import OpenFlag, clear_flag, confirm_home, open_flags
-from handlers.context import BotContext, load_user, tr
+from handlers.context import BotContext, authorised, load_user, tr
 from handlers.menu import button_pattern
-from storage.models import User
 
 REASON = 0
 PAGE = 5
@@ -40,25 +38,13 @@ def _flag_block(flag: OpenFlag, tz: tzinfo) -> str:
     )
 
 
-async def _admin(update: Update, context: BotContext) -> tuple[User, Translate]:
-    user = await load_user(update, context)
-    t = tr(update, context, user)
-    if user is None:
-        raise NotRegistered()
-    if not can_review_flags(user.role):
-        raise NotAllowed()
-    return user, t
-
-
 async def show_flags(update: Update, context: BotContext) -> None:
     """One page of open flags with buttons to clear them or confirm a home location."""
     message = update.effective_message
     query = update.callback_query
     assert message is not None
-    try:
-        _, t = await _admin(update, context)
-    except DomainError as error:
-        await message.reply_text(error.render(tr(update, context, None)))
+    user, t = await authorised(update, context, can_review_flags)
+    if user is None:
         return
     offset = int(query.data.rsplit(":", 1)[1]) if query and query.data else 0
     if query:
@@ -98,10 +84,8 @@ async def ask_reason(update: Update, context: BotContext) -> int:
     """Ask why the flag is being cleared."""
     query = update.callback_query
     assert query is not None and query.data is not None and query.message is not None
-    try:
-        _, t = await _admin(update, context)
-    except DomainError as error:
-        await query.answer(error.render(tr(update, context, None)), show_alert=True)
+    user, t = await authorised(update, context, can_review_flags)
+    if user is None:
         return ConversationHandler.END
     await query.answer()
     flag_id = int(query.data.rsplit(":", 1)[1])

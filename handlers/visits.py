@@ -37,7 +37,7 @@ from bot.services.visits import (
     save_visit,
     saved_visit_by_token,
 )
-from handlers.context import BotContext, language_of, load_user
+from handlers.context import ONLY_HELPERS, BotContext, authorised, language_of, load_user
 from handlers.menu import button_pattern, label_pattern, main_keyboard
 from handlers.visit_views import (
     SKIP_LOCATION,
@@ -102,12 +102,8 @@ async def start_visit(update: Update, context: BotContext) -> int:
     """Ask which paired household was visited."""
     message = update.effective_message
     assert message is not None
-    user, _lang, t = await _helper(update, context)
+    user, t = await authorised(update, context, can_log_visits, ONLY_HELPERS)
     if user is None:
-        await message.reply_text(NotRegistered().render(t))
-        return ConversationHandler.END
-    if not can_log_visits(user.role):
-        await message.reply_text(t("Only helpers log visits."))
         return ConversationHandler.END
     choices = await _choices(context, user, None)
     if not choices:

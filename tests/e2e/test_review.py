@@ -94,4 +94,5 @@ async def test_helpers_cannot_see_flags(
 ) -> None:
     helper = await bound_helper(stack, control, db)
     await control.send_command(helper.uid, "flags")
-    await control.wait_for_message(helper.uid, "无权")
+    refusal = await control.wait_for_message(helper.uid, "无权")
+    assert "flag:" not in str(refusal.get("reply_markup"))
