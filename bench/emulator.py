@@ -174,7 +174,7 @@ async def run(quick: bool) -> dict[str, Any]:
     """Measure the emulator, then the bare server, with the same client."""
     seconds = 3.0 if quick else 10.0
     concurrency = 32
-    emu_proc, emu_root = start_server(["-m", "bot.emulator", "--port", "0", "--token", TOKEN])
+    emu_proc, emu_root = start_server(["-m", "emulator", "--port", "0", "--token", TOKEN])
     try:
         await prepare_chats(emu_root)
         emu = await measure(emu_proc, emu_root, seconds, concurrency)

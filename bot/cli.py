@@ -7,6 +7,8 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from importlib.metadata import entry_points
+from types import ModuleType
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,26 +30,31 @@ def _configure_logging(level: str) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+def _sandbox() -> ModuleType | None:
+    """The sandbox package, found through its entry point (the core never imports it)."""
+    for entry in entry_points(group="bangfu.sandbox", name="sandbox"):
+        module: ModuleType = entry.load()
+        return module
+    return None
+
+
 def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.has_token:
-        from bot.sandbox.main import run_sandbox
-
+        sandbox = _sandbox()
+        if sandbox is None:
+            print("bangfu: set BANGFU_TOKEN to run the bot.", file=sys.stderr)
+            return 2
         print(
             "No Telegram token is configured (set BANGFU_TOKEN): starting the sandbox instead, "
             "the bot against the built-in Bot API emulator with a demo county.",
             flush=True,
         )
-        return run_sandbox(settings, serve=not sys.stdin.isatty())
+        result: int = sandbox.run_without_token(settings)
+        return result
     from bot.app import run
 
     run(settings)
     return 0
-
-
-def _cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.sandbox.main import run_sandbox
-
-    return run_sandbox(settings, serve=bool(args.serve), port=args.port)
 
 
 async def _cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
@@ -85,10 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (the sandbox when no token is configured)")
     run.set_defaults(handler=_cmd_run)
 
-    sandbox = sub.add_parser("sandbox", help="try the bot without a token, in the terminal")
-    sandbox.add_argument("--serve", action="store_true", help="headless: print the control API")
-    sandbox.add_argument("--port", type=int, default=0, help="emulator port (default: any free)")
-    sandbox.set_defaults(handler=_cmd_sandbox)
+    sandbox = _sandbox()
+    if sandbox is not None:
+        sandbox.add_arguments(sub)
 
     db = sub.add_parser("db", help="database chores")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator.client import ControlClient
-from bot.emulator.processes import BotProcess, EmulatorProcess, bot_env
+from emulator.client import ControlClient
+from emulator.processes import BotProcess, EmulatorProcess, bot_env
 from storage.db import SessionFactory, create_engine, session_factory
 from tests.conftest import BACKENDS, DatabaseFactory
 

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.emulator.client import ControlClient
+from emulator.client import ControlClient
 from storage.db import SessionFactory
 from storage.enums import Role
 from storage.models import User

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.emulator.client import ControlClient
+from emulator.client import ControlClient
 from storage.db import SessionFactory
 from storage.enums import Role
 from storage.models import AuditEntry, Household, VisitFlag

@@ -10,8 +10,8 @@ import pillow_heif
 from PIL import Image
 from sqlalchemy import select
 
-from bot.emulator.client import ControlClient
 from bot.photos.synthetic import make_scene
+from emulator.client import ControlClient
 from storage.db import SessionFactory
 from storage.enums import LocationSource
 from storage.models import Photo, VisitFlag

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.emulator.client import ControlClient
-from bot.emulator.processes import TOKEN, BotProcess, EmulatorProcess, bot_env
+from emulator.client import ControlClient
+from emulator.processes import TOKEN, BotProcess, EmulatorProcess, bot_env
 from storage.db import create_engine, session_factory
 from tests.conftest import DatabaseFactory
 from tests.factories import make_user

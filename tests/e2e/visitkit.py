@@ -12,9 +12,9 @@ from typing import Any
 from PIL import Image
 from sqlalchemy import select
 
-from bot.emulator.client import ControlClient
 from bot.photos import GeoPoint
 from bot.photos.synthetic import camera_jpeg
+from emulator.client import ControlClient
 from storage.db import SessionFactory
 from storage.models import Visit
 from tests.e2e.conftest import Stack

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from bot.emulator import Emulator
-from bot.emulator.client import ControlClient
+from emulator import Emulator
+from emulator.client import ControlClient
 
 
 class BotApi:

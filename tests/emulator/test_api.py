@@ -6,8 +6,8 @@ import asyncio
 
 import httpx
 
-from bot.emulator import Emulator
-from bot.emulator.client import ControlClient, ControlError
+from emulator import Emulator
+from emulator.client import ControlClient, ControlError
 from tests.emulator.conftest import BotApi
 
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.emulator import Emulator
-from bot.emulator.client import ControlClient, ControlError
-from bot.emulator.limits import RateLimiter
+from emulator import Emulator
+from emulator.client import ControlClient, ControlError
+from emulator.limits import RateLimiter
 from tests.emulator.conftest import BotApi
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator.markdown import parse_markdown, parse_markdown_v2
-from bot.emulator.textfmt import ParseError, detect_entities, parse_html, u16len
+from emulator.markdown import parse_markdown, parse_markdown_v2
+from emulator.textfmt import ParseError, detect_entities, parse_html, u16len
 from tests.emulator.conftest import BotApi
 
 

@@ -7,8 +7,8 @@ import io
 import httpx
 from PIL import Image
 
-from bot.emulator import Emulator
-from bot.emulator.client import ControlClient
+from emulator import Emulator
+from emulator.client import ControlClient
 from tests.emulator.conftest import BotApi, jpeg_with_gps
 
 

@@ -16,8 +16,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator import Emulator
-from bot.emulator.client import ControlClient
+from emulator import Emulator
+from emulator.client import ControlClient
 from tests.emulator.conftest import jpeg_with_gps
 
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.emulator import Emulator
-from bot.emulator.client import ControlClient
+from emulator import Emulator
+from emulator.client import ControlClient
 from tests.emulator.conftest import BotApi, jpeg_with_gps
 
 SPEC_FILE = Path(__file__).parents[1] / "data" / "telegram-bot-api" / "api.min.json"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.emulator.client import ControlClient
+from emulator.client import ControlClient
 from tests.emulator.conftest import BotApi
 
 

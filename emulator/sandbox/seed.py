@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.emulator.client import ControlClient
 from bot.importing.run import import_helpers, import_households
 from bot.importing.samples import demo_helper_rows, demo_household_rows
+from emulator.client import ControlClient
 from storage.db import SessionFactory
 from storage.models import User
 

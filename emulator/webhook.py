@@ -10,9 +10,9 @@ import time
 
 import aiohttp
 
-from bot.emulator.methods import Api
-from bot.emulator.objects import ApiError, Params, dumps
-from bot.emulator.state import BotState
+from emulator.methods import Api
+from emulator.objects import ApiError, Params, dumps
+from emulator.state import BotState
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ from urllib.parse import parse_qsl
 
 from aiohttp import BodyPartReader, hdrs, web
 
-from bot.emulator.actions import Actions
-from bot.emulator.control import setup_control
-from bot.emulator.faults import FaultBook
-from bot.emulator.limits import RateLimiter
-from bot.emulator.methods import Api, Described
-from bot.emulator.objects import ApiError, Params, Upload, dumps
-from bot.emulator.state import World
-from bot.emulator.webhook import WebhookDelivery
+from emulator.actions import Actions
+from emulator.control import setup_control
+from emulator.faults import FaultBook
+from emulator.limits import RateLimiter
+from emulator.methods import Api, Described
+from emulator.objects import ApiError, Params, Upload, dumps
+from emulator.state import World
+from emulator.webhook import WebhookDelivery
 
 log = logging.getLogger(__name__)
 MAX_BODY = 80 * 1024 * 1024

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.emulator.textfmt import (
+from emulator.textfmt import (
     Entity,
     Out,
     ParseError,

@@ -9,9 +9,9 @@ from typing import Any
 
 import aiohttp
 
-from bot.emulator import media
-from bot.emulator.limits import RateLimiter
-from bot.emulator.objects import (
+from emulator import media
+from emulator.limits import RateLimiter
+from emulator.objects import (
     ApiError,
     Params,
     Upload,
@@ -24,7 +24,7 @@ from bot.emulator.objects import (
     reply_to,
     store,
 )
-from bot.emulator.state import JSON, BotState, ChatState, StoredMessage, World
+from emulator.state import JSON, BotState, ChatState, StoredMessage, World
 
 CHAT_ACTIONS = frozenset(
     [

@@ -13,9 +13,9 @@ from telegram import Update
 
 from bot.app import build_application, build_runtime
 from bot.config import Settings
-from bot.emulator.client import ControlClient
-from bot.emulator.server import Emulator
-from bot.sandbox.seed import demo_people, seed_database, seed_emulator
+from emulator.client import ControlClient
+from emulator.sandbox.seed import demo_people, seed_database, seed_emulator
+from emulator.server import Emulator
 from storage.migrate import upgrade
 
 SANDBOX_TOKEN = "100000:SANDBOX"
@@ -79,7 +79,7 @@ async def _serve(settings: Settings, *, serve: bool, port: int) -> int:
             )
             await stop.wait()
         else:
-            from bot.sandbox.terminal import TerminalChat
+            from emulator.sandbox.terminal import TerminalChat
 
             chat = TerminalChat(control, people, runtime.sessions)
             await chat.run(stop)

@@ -38,7 +38,7 @@ def _read_line_matching(
 
 @dataclass
 class EmulatorProcess:
-    """`python -m bot.emulator` on a free loopback port."""
+    """`python -m emulator` on a free loopback port."""
 
     proc: subprocess.Popen[str]
     root_url: str
@@ -47,7 +47,7 @@ class EmulatorProcess:
     def start(cls, *, token: str = TOKEN) -> EmulatorProcess:
         """Start it and wait for its listening line."""
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.emulator", "--port", "0", "--token", token],
+            [sys.executable, "-m", "emulator", "--port", "0", "--token", token],
             stdout=subprocess.PIPE,
             stderr=None,
             text=True,

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.emulator.actions import ControlError
-from bot.emulator.faults import FaultSpecError
-from bot.emulator.methods import resolve_commands, scope_key
-from bot.emulator.objects import ApiError, dumps
+from emulator.actions import ControlError
+from emulator.faults import FaultSpecError
+from emulator.methods import resolve_commands, scope_key
+from emulator.objects import ApiError, dumps
 
 if TYPE_CHECKING:
-    from bot.emulator.server import Emulator
+    from emulator.server import Emulator
 
 Route = Callable[[web.Request], Awaitable[Any]]
 # Multipart text fields that carry numbers or flags rather than text.

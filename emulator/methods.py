@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable
 from itertools import islice
 from typing import Any
 
-from bot.emulator.limits import RateLimiter
-from bot.emulator.objects import ApiError, Params, bad
-from bot.emulator.sending import Sender
-from bot.emulator.state import JSON, BotState, WebhookState, World
+from emulator.limits import RateLimiter
+from emulator.objects import ApiError, Params, bad
+from emulator.sending import Sender
+from emulator.state import JSON, BotState, WebhookState, World
 
 Handler = Callable[[BotState, Params], Awaitable[Any]]
 MAX_DOWNLOAD = 20 * 1024 * 1024

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.emulator import textfmt
-from bot.emulator.markdown import parse_markdown, parse_markdown_v2
-from bot.emulator.state import JSON, ChatState, FileRec, StoredMessage, World
+from emulator import textfmt
+from emulator.markdown import parse_markdown, parse_markdown_v2
+from emulator.state import JSON, ChatState, FileRec, StoredMessage, World
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

@@ -7,10 +7,10 @@ import secrets
 import time
 from typing import Any
 
-from bot.emulator import media, textfmt
-from bot.emulator.methods import Api
-from bot.emulator.objects import base_message, file_rec_json, photo_sizes, store
-from bot.emulator.state import JSON, BotState, CallbackRec, ChatState, UserRec, World
+from emulator import media, textfmt
+from emulator.methods import Api
+from emulator.objects import base_message, file_rec_json, photo_sizes, store
+from emulator.state import JSON, BotState, CallbackRec, ChatState, UserRec, World
 
 
 class ControlError(Exception):

@@ -19,10 +19,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.emulator.client import ControlClient, ControlError
 from bot.photos import GeoPoint
 from bot.photos.synthetic import camera_jpeg
-from bot.sandbox.seed import DemoPerson
+from emulator.client import ControlClient, ControlError
+from emulator.sandbox.seed import DemoPerson
 from storage.db import SessionFactory
 from storage.models import Household, Pairing, User
 

@@ -1,4 +1,4 @@
-"""Run the emulator from the command line: ``python -m bot.emulator --port 8081``."""
+"""Run the emulator from the command line: ``python -m emulator --port 8081``."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import contextlib
 import logging
 import sys
 
-from bot.emulator.server import Emulator, serve_forever
+from emulator.server import Emulator, serve_forever
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments and serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m bot.emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
     parser.add_argument("--token", default="123456:TEST", help="the bot token to accept")

@@ -1,5 +1,5 @@
 """A local Telegram Bot API emulator: the bot's test bed, benchmark target and sandbox."""
 
-from bot.emulator.server import Emulator, serve_forever
+from emulator.server import Emulator, serve_forever
 
 __all__ = ["Emulator", "serve_forever"]
