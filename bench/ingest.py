@@ -29,12 +29,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.domain.vocabulary import OrgKind, Role
 from bot.photos import GeoPoint
 from bot.photos.synthetic import camera_jpeg
 from emulator.client import ControlClient
 from emulator.processes import BotProcess, EmulatorProcess, bot_env
 from storage.db import create_engine, session_factory
-from storage.enums import OrgKind, Role
 from storage.migrate import upgrade
 from storage.models import Household, OrgUnit, Pairing, User
 

@@ -1,10 +1,17 @@
-"""The composition root: settings, database, Bot API client and handlers wired together."""
+"""The composition root: settings, database, Bot API client and handlers wired together.
+
+Every entry point (`bangfu run`, the sandbox, the CLI commands, the tests) builds the
+runtime and the application through these functions. This is the one module of the core
+that imports `handlers/`: it has to register them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
@@ -12,12 +19,13 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.warnings import PTBUserWarning
 
 from bot.config import DEFAULT_ID_HASH_KEY, Settings
+from bot.context import RUNTIME_KEY, BotApp, BotContext
 from bot.photos import warm_up
 from bot.runtime import Runtime
 from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
-from handlers import admin, common, myvisits, onboarding, review, visits
-from handlers.context import RUNTIME_KEY, BotApp, BotContext
+from handlers import all_handlers
+from handlers.common import on_error
 from handlers.menu import set_default_commands
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
@@ -35,13 +43,21 @@ def build_runtime(settings: Settings) -> Runtime:
     return Runtime(settings=settings, engine=engine, sessions=session_factory(engine))
 
 
+async def prepare(runtime: Runtime) -> None:
+    """Make the runtime ready once: data folder, tables migrated, photo index and codecs warm."""
+    if runtime.prepared:
+        return
+    runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await upgrade(runtime.engine, timezone=runtime.settings.timezone)
+    await asyncio.to_thread(warm_up)
+    async with runtime.uow() as uow:
+        await runtime.photo_index.refresh(uow)
+    runtime.prepared = True
+
+
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     runtime: Runtime = app.bot_data[RUNTIME_KEY]
-    runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    await upgrade(runtime.engine)
-    await asyncio.to_thread(warm_up)
-    async with runtime.sessions() as session:
-        await runtime.photo_index.refresh(session)
+    await prepare(runtime)
     await set_default_commands(app.bot)
     me = app.bot.bot
     log.info("bot @%s ready (database %s)", me.username, runtime.engine.url.get_backend_name())
@@ -78,11 +94,37 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
         )
     app: BotApp = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
-    # One group: the first matching handler wins, so the catch-alls must come last.
-    for module in (visits, onboarding, myvisits, review, admin, common):
-        app.add_handlers(module.handlers())
-    app.add_error_handler(common.on_error)
+    # One group: the first matching handler wins, so the catch-alls come last.
+    app.add_handlers(all_handlers())
+    app.add_error_handler(on_error)
     return app
+
+
+@asynccontextmanager
+async def polling(app: BotApp) -> AsyncIterator[BotApp]:
+    """Run the application by long polling inside an event loop someone else owns.
+
+    The same life cycle as `run_polling`: initialise, post_init, poll, start; and on the way
+    out stop, shut down, post_shutdown.
+    """
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+        )
+        await app.start()
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
 
 
 def run(settings: Settings) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,18 +16,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.config import SUPPORTED_LANGUAGES
+from bot.domain.text import N_, Translate
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "zh-CN"
 LANGUAGE_NAMES = {"zh-CN": "简体中文", "en": "English"}
 
-Translate = Callable[[str], str]
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction without translating it yet."""
-    return message
+__all__ = ["N_", "Translate", "pick_language", "translator"]
 
 
 def _catalog_dir(language: str) -> str:

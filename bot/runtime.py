@@ -1,20 +1,40 @@
-"""What every handler and job needs at hand: settings, the database, the clock."""
+"""What every handler and job needs at hand: settings, units of work, rules, the clock."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.domain.visits import VisitRules
+from bot.evidence import EvidenceRules
 from bot.services.photo_index import PhotoIndex
+from bot.services.visits import VisitRulebook
 from storage.db import SessionFactory
+from storage.uow import UnitOfWork
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def rulebook_from(settings: Settings) -> VisitRulebook:
+    """The visit and evidence rules of the deployment's settings."""
+    return VisitRulebook(
+        visits=VisitRules(
+            tz=settings.tz, late_days=settings.late_days, default_quota=settings.visit_quota
+        ),
+        evidence=EvidenceRules(
+            max_distance_m=settings.max_distance_m,
+            max_photo_age=timedelta(hours=settings.max_photo_age_hours),
+            max_accuracy_m=settings.max_accuracy_m,
+            max_speed_kmh=settings.max_speed_kmh,
+            near_duplicate_distance=settings.near_duplicate_distance,
+        ),
+    )
 
 
 @dataclass
@@ -26,7 +46,17 @@ class Runtime:
     sessions: SessionFactory
     clock: Callable[[], datetime] = field(default=_utcnow)
     photo_index: PhotoIndex = field(default_factory=PhotoIndex)
+    rules: VisitRulebook = field(init=False)
+    # Set once the database is migrated and the caches are warm (see bot.app.prepare).
+    prepared: bool = False
+
+    def __post_init__(self) -> None:
+        self.rules = rulebook_from(self.settings)
 
     def now(self) -> datetime:
         """Current time in UTC (a fixed clock in tests)."""
         return self.clock()
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work on the application's database."""
+        return UnitOfWork(self.sessions)

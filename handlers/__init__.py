@@ -1,0 +1,30 @@
+"""Telegram conversations: parse an update, call one use case, reply, return the next state."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler
+
+from bot.context import BotContext
+from handlers import admin, common, myvisits, onboarding, review, visit_choose, visits
+from handlers.menu import MenuActions
+
+
+def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
+    """Every handler, in the order they are tried (the catch-alls last)."""
+    # What each main-menu button does, wherever it is pressed, even inside a conversation.
+    menu: MenuActions = {
+        "visit": visit_choose.start_visit,
+        "myvisits": myvisits.my_visits,
+        "flags": review.show_flags,
+        "invite": admin.invite,
+        "help": onboarding.help_command,
+    }
+    return [
+        *visits.handlers(menu),
+        *onboarding.handlers(),
+        *myvisits.handlers(),
+        *review.handlers(menu),
+        *admin.handlers(),
+        *common.handlers(),
+    ]

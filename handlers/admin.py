@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot.errors import DomainError
-from bot.roles import can_invite
+from bot.context import BotContext
+from bot.domain.errors import DomainError
+from bot.domain.roles import can_invite
 from bot.services.onboarding import create_invite
-from handlers.context import BotContext, authorised
+from handlers.context import authorised
 from handlers.menu import button_pattern
 
 
@@ -35,20 +35,18 @@ async def invite(update: Update, context: BotContext) -> None:
     runtime = context.runtime
     hours = runtime.settings.invite_hours
     try:
-        async with runtime.sessions() as session, session.begin():
-            actor = await session.merge(user)
-            created = await create_invite(
-                session,
-                actor=actor,
-                target=target,
-                now=runtime.now(),
-                valid_for=timedelta(hours=hours),
-            )
+        created = await create_invite(
+            runtime.uow(),
+            user,
+            target=target,
+            now=runtime.now(),
+            valid_for=timedelta(hours=hours),
+        )
     except DomainError as error:
         await message.reply_text(error.render(t))
         return
     link = f"https://t.me/{context.bot.username}?start={created.code}"
-    expires = created.expires_at.astimezone(ZoneInfo(runtime.settings.timezone))
+    expires = created.expires_at.astimezone(runtime.settings.tz)
     await message.reply_text(
         t("One-time invite link (valid until {expires}):\n{link}").format(
             expires=expires.strftime("%Y-%m-%d %H:%M"), link=link

@@ -9,7 +9,8 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.context import BotContext, language_of, load_user, tr
+from bot.context import BotContext, current_user, language_of, tr
+from handlers.edits import answer_expired
 from handlers.menu import main_keyboard
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 async def cancel(update: Update, context: BotContext) -> None:
     """Nothing is in progress: say so and restore the main menu."""
     assert update.effective_message is not None
-    user = await load_user(update, context)
+    user = await current_user(update, context)
     lang = language_of(update, context, user)
     t = tr(update, context, user)
     keyboard = main_keyboard(user.role, lang) if user else None
@@ -30,7 +31,7 @@ async def cancel(update: Update, context: BotContext) -> None:
 async def unknown_command(update: Update, context: BotContext) -> None:
     """An unknown command gets a pointer to /help."""
     assert update.effective_message is not None
-    t = tr(update, context, await load_user(update, context))
+    t = tr(update, context, await current_user(update, context))
     await update.effective_message.reply_text(
         t("Unknown command. Send /help to see what I can do.")
     )
@@ -39,7 +40,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 async def stray_message(update: Update, context: BotContext) -> None:
     """Text, media or anything else outside a conversation: point to the menu."""
     assert update.effective_message is not None
-    user = await load_user(update, context)
+    user = await current_user(update, context)
     lang = language_of(update, context, user)
     t = tr(update, context, user)
     if user is None:
@@ -55,10 +56,7 @@ async def stale_button(update: Update, context: BotContext) -> None:
     """A button from an old message, or forged data: answer it so the spinner stops."""
     query = update.callback_query
     assert query is not None
-    t = tr(update, context, await load_user(update, context))
-    await query.answer(
-        t("This button has expired. Please start again from the menu."), show_alert=True
-    )
+    await answer_expired(query, tr(update, context, await current_user(update, context)))
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from telegram import (
     Bot,
@@ -12,13 +12,16 @@ from telegram import (
     BotCommandScopeDefault,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    Update,
 )
 from telegram.error import TelegramError
+from telegram.ext import MessageHandler, filters
 
 from bot.config import SUPPORTED_LANGUAGES
+from bot.context import BotContext
+from bot.domain.roles import is_admin
+from bot.domain.vocabulary import Role
 from bot.i18n import N_, translator
-from bot.roles import is_admin
-from storage.enums import Role
 
 # (command, description) pairs; descriptions are message ids translated per language.
 GUEST_COMMANDS = (
@@ -93,6 +96,48 @@ def button_pattern(command: str) -> re.Pattern[str]:
             for cmd, label in HELPER_BUTTONS + ADMIN_BUTTONS + COMMON_BUTTONS
             if cmd == command
         )
+    )
+
+
+MenuAction = Callable[[Update, BotContext], Awaitable[object]]
+MenuActions = Mapping[str, MenuAction]
+ALL_BUTTONS = HELPER_BUTTONS + ADMIN_BUTTONS + COMMON_BUTTONS
+
+
+def command_of_label(text: str | None) -> str | None:
+    """The command a main-menu label stands for, in any shipped language."""
+    if text is None:
+        return None
+    for command, label in ALL_BUTTONS:
+        if any(translator(lang)(label) == text for lang in SUPPORTED_LANGUAGES):
+            return command
+    return None
+
+
+def menu_buttons_inside(
+    actions: MenuActions,
+    after: Callable[[Update, BotContext], Awaitable[object]] | None = None,
+    *,
+    except_commands: Sequence[str] = (),
+) -> MessageHandler[BotContext, object]:
+    """For a conversation's states: a main-menu button does what it says, never becomes data.
+
+    The feature opens and the conversation stays where it was, with its draft, so nothing is
+    lost; `after` then reminds the user what the conversation is waiting for.
+    """
+    commands = [c for c, _ in ALL_BUTTONS if c not in except_commands]
+    labels = [label for c, label in ALL_BUTTONS if c in commands]
+
+    async def pressed(update: Update, context: BotContext) -> None:
+        message = update.effective_message
+        action = actions.get(command_of_label(message.text if message else None) or "")
+        if action is not None:
+            await action(update, context)
+        if after is not None:
+            await after(update, context)
+
+    return MessageHandler(
+        filters.Regex(label_pattern(*labels)) & filters.UpdateType.MESSAGE, pressed
     )
 
 

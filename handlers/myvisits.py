@@ -7,12 +7,47 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot.roles import can_log_visits
-from bot.services.visits import household_choices, period_of
-from handlers.context import ONLY_HELPERS, BotContext, authorised
+from bot.context import BotContext
+from bot.domain.quota import HelperMonth, period_label
+from bot.domain.roles import can_log_visits
+from bot.i18n import Translate
+from bot.services.month import helper_month
+from handlers.context import ONLY_HELPERS, authorised
 from handlers.menu import button_pattern
 
 MAX_BUTTONS = 12
+
+
+def month_text(month: HelperMonth, t: Translate) -> str:
+    """The month per household against its quota (HTML)."""
+    lines = [
+        t("<b>{month}</b>: {done} of {total} required visits.").format(
+            month=period_label(month.period), done=month.done, total=month.required
+        )
+    ]
+    lines += [
+        f"{'✅' if h.met else '⏳'} {html.escape(h.head_name)} · "
+        f"{html.escape(h.village)}: {h.days}/{h.quota}"
+        for h in month.households
+    ]
+    if month.met:
+        lines.append(t("All households have their visits this month. Well done!"))
+    return "\n".join(lines)
+
+
+def missing_buttons(month: HelperMonth, t: Translate) -> InlineKeyboardMarkup | None:
+    """A button per household still short this month, opening /visit for it."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                t("📍 Log visit: {name}").format(name=h.head_name),
+                callback_data=f"visit:go:{h.household_id}",
+            )
+        ]
+        for h in month.households
+        if not h.met
+    ][:MAX_BUTTONS]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 async def my_visits(update: Update, context: BotContext) -> None:
@@ -23,40 +58,11 @@ async def my_visits(update: Update, context: BotContext) -> None:
     if user is None:
         return
     runtime = context.runtime
-    now = runtime.now()
-    quota = runtime.settings.visit_quota
-    async with runtime.sessions() as session:
-        choices = await household_choices(session, user.id, period_of(now, runtime.settings.tz))
-    if not choices:
+    month = await helper_month(runtime.uow(), user.id, runtime.now(), runtime.rules.visits)
+    if not month.households:
         await message.reply_text(t("You have no paired households yet. Please ask the office."))
         return
-    month = now.astimezone(runtime.settings.tz).strftime("%Y-%m")
-    done = sum(min(c.done, quota) for c in choices)
-    lines = [
-        t("<b>{month}</b>: {done} of {total} required visits.").format(
-            month=month, done=done, total=quota * len(choices)
-        )
-    ]
-    lines += [
-        f"{'✅' if c.done >= quota else '⏳'} {html.escape(c.head_name)} · "
-        f"{html.escape(c.village)}: {c.done}/{quota}"
-        for c in choices
-    ]
-    missing = [c for c in choices if c.done < quota]
-    buttons = [
-        [
-            InlineKeyboardButton(
-                t("📍 Log visit: {name}").format(name=c.head_name),
-                callback_data=f"visit:go:{c.household_id}",
-            )
-        ]
-        for c in missing[:MAX_BUTTONS]
-    ]
-    if not missing:
-        lines.append(t("All households have their visits this month. Well done!"))
-    await message.reply_html(
-        "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
-    )
+    await message.reply_html(month_text(month, t), reply_markup=missing_buttons(month, t))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, object]]:

@@ -20,20 +20,21 @@ from telegram.ext import (
 )
 
 from bot.config import SUPPORTED_LANGUAGES
-from bot.errors import DomainError, NotOwnContact
-from bot.i18n import LANGUAGE_NAMES, N_, translator
-from bot.services.onboarding import bind_by_contact, redeem_invite, set_language
-from handlers.context import (
+from bot.context import (
     LANGUAGE_KEY,
     BotContext,
+    current_user,
     forget_user,
     language_of,
-    load_user,
     tr,
 )
+from bot.domain.errors import DomainError, NotOwnContact
+from bot.domain.people import Actor
+from bot.domain.vocabulary import Role
+from bot.i18n import LANGUAGE_NAMES, N_, translator
+from bot.services.onboarding import bind_by_contact, redeem_invite, set_language
+from handlers.edits import answer_expired, edit_message
 from handlers.menu import button_pattern, commands_for, main_keyboard, set_chat_commands
-from storage.enums import Role
-from storage.models import User
 
 DEFAULT_OFFICE = N_("the county poverty-alleviation office")
 ROLE_NAMES = {
@@ -60,7 +61,7 @@ def _contact_keyboard(language: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
 
 
-async def _welcome(update: Update, context: BotContext, user: User) -> None:
+async def _welcome(update: Update, context: BotContext, user: Actor) -> None:
     forget_user(context)
     lang = language_of(update, context, user)
     t = translator(lang)
@@ -80,7 +81,7 @@ async def start(update: Update, context: BotContext) -> None:
     if payload and not payload.startswith("visit_"):
         await _redeem(update, context, payload)
         return
-    user = await load_user(update, context)
+    user = await current_user(update, context)
     if user is not None:
         await _welcome(update, context, user)
         return
@@ -99,14 +100,13 @@ async def _redeem(update: Update, context: BotContext, code: str) -> None:
     assert update.effective_message is not None and update.effective_user is not None
     runtime = context.runtime
     try:
-        async with runtime.sessions() as session, session.begin():
-            binding = await redeem_invite(
-                session, code=code, telegram_id=update.effective_user.id, now=runtime.now()
-            )
+        binding = await redeem_invite(
+            runtime.uow(), code=code, telegram_id=update.effective_user.id, now=runtime.now()
+        )
     except DomainError as error:
         await update.effective_message.reply_text(error.render(tr(update, context, None)))
         return
-    await _welcome(update, context, binding.user)
+    await _welcome(update, context, binding.actor)
 
 
 async def contact(update: Update, context: BotContext) -> None:
@@ -121,24 +121,23 @@ async def contact(update: Update, context: BotContext) -> None:
         return
     runtime = context.runtime
     try:
-        async with runtime.sessions() as session, session.begin():
-            binding = await bind_by_contact(
-                session,
-                telegram_id=update.effective_user.id,
-                phone=message.contact.phone_number,
-                now=runtime.now(),
-                office=runtime.settings.office_contact or t(DEFAULT_OFFICE),
-            )
+        binding = await bind_by_contact(
+            runtime.uow(),
+            telegram_id=update.effective_user.id,
+            phone=message.contact.phone_number,
+            now=runtime.now(),
+            office=runtime.settings.office_contact or t(DEFAULT_OFFICE),
+        )
     except DomainError as error:
         await message.reply_text(error.render(t), reply_markup=_contact_keyboard(lang))
         return
-    await _welcome(update, context, binding.user)
+    await _welcome(update, context, binding.actor)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """List what the sender's role can do."""
     assert update.effective_message is not None
-    user = await load_user(update, context)
+    user = await current_user(update, context)
     t = tr(update, context, user)
     role = user.role if user else None
     lines = [t("What you can do:")]
@@ -155,7 +154,7 @@ async def language_command(update: Update, context: BotContext) -> None:
         InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}")
         for code in SUPPORTED_LANGUAGES
     ]
-    t = tr(update, context, await load_user(update, context))
+    t = tr(update, context, await current_user(update, context))
     await update.effective_message.reply_text(
         t("Choose a language:"), reply_markup=InlineKeyboardMarkup([buttons])
     )
@@ -167,17 +166,17 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None and update.effective_user is not None
     code = query.data.removeprefix("lang:")
     if code not in SUPPORTED_LANGUAGES:
-        await query.answer(translator(None)("This button has expired."))
+        await answer_expired(query, tr(update, context, await current_user(update, context)))
         return
     if context.user_data is not None:
         context.user_data[LANGUAGE_KEY] = code
-    async with context.runtime.sessions() as session, session.begin():
-        await set_language(session, update.effective_user.id, code)
+    await set_language(context.runtime.uow(), update.effective_user.id, code)
     forget_user(context)
-    user = await load_user(update, context)
+    user = await current_user(update, context)
     t = translator(code)
-    await query.answer()
-    await query.edit_message_text(t("Language set: {name}.").format(name=LANGUAGE_NAMES[code]))
+    text = t("Language set: {name}.").format(name=LANGUAGE_NAMES[code])
+    if not await edit_message(query, t, text=text):
+        return
     assert update.effective_chat is not None
     role = user.role if user else None
     await set_chat_commands(context.bot, update.effective_chat.id, role, code)

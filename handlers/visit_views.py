@@ -12,36 +12,15 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
-from bot.evidence import Flag, FlagKind
+from bot.domain.quota import HouseholdMonth
+from bot.domain.visits import SavedVisit, VisitDraft
 from bot.i18n import N_, Translate
 from bot.photos import PhotoRejected
-from bot.services.visits import HouseholdChoice, SavedVisit, VisitDraft
+from handlers.flag_text import flag_sentence
 
 PAGE_SIZE = 8
 SKIP_LOCATION = N_("Skip: my photos carry GPS")
 PHOTOS_DONE = N_("✅ Photos done")
-
-# What the helper is told, politely, when a check noticed something. Never a refusal.
-HELPER_NOTICE: Mapping[FlagKind, str] = {
-    FlagKind.NO_LOCATION: N_("no location was shared and the photos carry no GPS"),
-    FlagKind.NO_HOME_LOCATION: N_(
-        "the household has no home location on file yet; this visit's location is proposed "
-        "to the office as the home"
-    ),
-    FlagKind.FAR_FROM_HOME: N_("the location is about {distance} from the household's home"),
-    FlagKind.GPS_MISMATCH: N_("a photo's GPS and the shared location are about {distance} apart"),
-    FlagKind.POOR_ACCURACY: N_("the location was imprecise (±{accuracy})"),
-    FlagKind.FORWARDED_LOCATION: N_("the location was forwarded rather than shared directly"),
-    FlagKind.FORWARDED_PHOTO: N_("a photo was forwarded rather than taken and sent directly"),
-    FlagKind.PHOTO_WITHOUT_GPS: N_("a photo sent as a file carries no GPS position"),
-    FlagKind.STALE_PHOTO: N_("a photo was taken well before the visit"),
-    FlagKind.PHOTO_AFTER_VISIT: N_("a photo's capture time is later than the visit"),
-    FlagKind.DUPLICATE_PHOTO: N_("a photo is identical to one already used in another visit"),
-    FlagKind.NEAR_DUPLICATE_PHOTO: N_("a photo looks the same as one used in another visit"),
-    FlagKind.IMPOSSIBLE_TRAVEL: N_(
-        "the distance from your previous visit is hard to cover in the time between them"
-    ),
-}
 
 REJECTION: Mapping[str, str] = {
     "unsupported_type": N_(
@@ -52,29 +31,6 @@ REJECTION: Mapping[str, str] = {
     "corrupt": N_("This photo could not be read (it may be damaged). Please send it again."),
     "empty": N_("This file is empty. Please send the photo again."),
 }
-
-
-def distance_text(metres: float) -> str:
-    """A short distance: metres below 1 km, else km with one decimal."""
-    return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
-
-
-def _number(numbers: Mapping[str, float | int | str], *keys: str) -> float | None:
-    for key in keys:
-        value = numbers.get(key)
-        if isinstance(value, int | float):
-            return float(value)
-    return None
-
-
-def flag_notice(flag: Flag, t: Translate) -> str:
-    """One flag as a polite sentence fragment for the helper."""
-    distance = _number(flag.numbers, "distance_m", "separation_m")
-    accuracy = _number(flag.numbers, "accuracy_m", "horizontal_accuracy_m")
-    return t(HELPER_NOTICE[flag.kind]).format(
-        distance=distance_text(distance) if distance is not None else "?",
-        accuracy=distance_text(accuracy) if accuracy is not None else "?",
-    )
 
 
 def rejection_text(error: PhotoRejected, t: Translate) -> str:
@@ -101,20 +57,18 @@ def photos_done_button(t: Translate, draft: VisitDraft) -> InlineKeyboardMarkup:
     )
 
 
-def choice_label(choice: HouseholdChoice, quota: int) -> str:
-    """A household button: name, village, this month's visits against the quota."""
-    mark = "✅ " if choice.done >= quota else ""
-    return f"{mark}{choice.head_name} · {choice.village} ({choice.done}/{quota})"
+def choice_label(choice: HouseholdMonth) -> str:
+    """A household button: name, village, this month's visit days against its quota."""
+    mark = "✅ " if choice.met else ""
+    return f"{mark}{choice.head_name} · {choice.village} ({choice.days}/{choice.quota})"
 
 
-def household_keyboard(
-    choices: list[HouseholdChoice], page: int, quota: int
-) -> InlineKeyboardMarkup:
+def household_keyboard(choices: list[HouseholdMonth], page: int) -> InlineKeyboardMarkup:
     """One page of household buttons with page navigation."""
     pages = max(1, -(-len(choices) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     rows = [
-        [InlineKeyboardButton(choice_label(c, quota), callback_data=f"visit:hh:{c.household_id}")]
+        [InlineKeyboardButton(choice_label(c), callback_data=f"visit:hh:{c.household_id}")]
         for c in choices[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     ]
     nav = []
@@ -164,17 +118,16 @@ def summary(draft: VisitDraft, t: Translate) -> tuple[str, InlineKeyboardMarkup]
     return text, buttons
 
 
-def receipt_text(saved: SavedVisit, t: Translate, quota: int, name: str) -> str:
+def receipt_text(saved: SavedVisit, t: Translate, name: str) -> str:
     """What a saved visit means for the month (HTML), and what the office was told."""
+    line, month = saved.household, saved.month
     lines = [
         t("✅ Visit saved.") if saved.created else t("This visit was already saved."),
         t("{name}: {done}/{quota} this month.").format(
-            name=html.escape(name), done=saved.household_done, quota=quota
+            name=html.escape(name), done=line.days, quota=line.quota
         ),
         t("Your month: {done} of {total} visits ({households} households).").format(
-            done=saved.helper_done,
-            total=saved.helper_households * quota,
-            households=saved.helper_households,
+            done=month.done, total=month.required, households=len(month.households)
         ),
     ]
     if saved.late:
@@ -182,7 +135,7 @@ def receipt_text(saved: SavedVisit, t: Translate, quota: int, name: str) -> str:
     if saved.flags:
         lines.append("")
         lines.append(t("Noted for the office (you need not do anything):"))
-        # Two sources (shared location, photo GPS) can say the same thing; say it once.
-        notices = dict.fromkeys(flag_notice(flag, t) for flag in saved.flags)
-        lines += [f"• {notice}" for notice in notices]
+        lines += [
+            f"• {html.escape(flag_sentence(flag.kind, flag.numbers, t))}" for flag in saved.flags
+        ]
     return "\n".join(lines)

@@ -27,9 +27,15 @@ def _upgrade(connection: Connection, cfg: Config, revision: str) -> None:
     command.upgrade(cfg, revision)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database to `revision`; a no-op when it is already there."""
+async def upgrade(
+    engine: AsyncEngine, revision: str = "head", *, timezone: str = "Asia/Shanghai"
+) -> None:
+    """Bring the database to `revision`; a no-op when it is already there.
+
+    `timezone` is the bureau's: migrations that derive local days from stored UTC times use it.
+    """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    cfg.attributes["timezone"] = timezone
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade, cfg, revision)
 

@@ -12,7 +12,7 @@ import os
 import shutil
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import asyncpg
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bot.config import Settings
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.migrate import upgrade
+from storage.uow import UnitOfWork
 
 BACKENDS = ("sqlite", "postgresql")
 PG_ENV = "BANGFU_TEST_PG_URL"
@@ -159,6 +160,12 @@ async def session(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One session on a fresh migrated database."""
     async with sessions() as s:
         yield s
+
+
+@pytest.fixture
+def uows(sessions: SessionFactory) -> Callable[[], UnitOfWork]:
+    """New units of work on a fresh migrated database, one per use-case call."""
+    return lambda: UnitOfWork(sessions)
 
 
 @pytest.fixture

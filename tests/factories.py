@@ -7,7 +7,7 @@ from itertools import count
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import OrgKind, Role
+from bot.domain.vocabulary import OrgKind, Role
 from storage.models import Household, OrgUnit, Pairing, User
 
 _seq = count(1)

@@ -1,12 +1,12 @@
 """Evidence rules: pure checks that make doubtful visit evidence visible to the office."""
 
+from bot.domain.vocabulary import FlagKind
 from bot.evidence.geo import haversine_m, speed_kmh
 from bot.evidence.model import (
     FLAG_ORDER,
     REUSE_DISTANCE,
     EvidenceRules,
     Flag,
-    FlagKind,
     NeighbourVisit,
     PhotoEvidence,
     PriorPhoto,

@@ -5,29 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from bot.domain.vocabulary import FlagKind
 from bot.photos import Fingerprint, GeoPoint, PhotoFacts
 
 Number = float | int | str
-
-
-class FlagKind(StrEnum):
-    """What a flag says is wrong with a visit's evidence; values are stable storage keys."""
-
-    NO_LOCATION = "no_location"
-    NO_HOME_LOCATION = "no_home_location"
-    FAR_FROM_HOME = "far_from_home"
-    GPS_MISMATCH = "gps_mismatch"
-    POOR_ACCURACY = "poor_accuracy"
-    FORWARDED_LOCATION = "forwarded_location"
-    FORWARDED_PHOTO = "forwarded_photo"
-    PHOTO_WITHOUT_GPS = "photo_without_gps"
-    STALE_PHOTO = "stale_photo"
-    PHOTO_AFTER_VISIT = "photo_after_visit"
-    DUPLICATE_PHOTO = "duplicate_photo"
-    NEAR_DUPLICATE_PHOTO = "near_duplicate_photo"
-    IMPOSSIBLE_TRAVEL = "impossible_travel"
 
 
 # Stricter than the photo pipeline's pairwise NEAR_DUPLICATE_DISTANCE (18) on the same scale:

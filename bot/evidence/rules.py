@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from bot.domain.vocabulary import FlagKind
 from bot.evidence.geo import haversine_m, speed_kmh
 from bot.evidence.model import (
     FLAG_ORDER,
     EvidenceRules,
     Flag,
-    FlagKind,
     PhotoEvidence,
     PriorPhoto,
     SharedLocation,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.domain.vocabulary import Role
 from bot.identity import InvalidPhone, normalize_phone
 from bot.importing.columns import HeaderError
 from bot.importing.orgtree import OrgTree
@@ -20,7 +21,6 @@ from bot.importing.readers import UnreadableFile, read_table
 from bot.importing.run import ImportReport, import_helpers, import_households
 from bot.importing.validate import clean_name, parse_role, split_scope
 from storage.db import create_engine, session_factory, unit_of_work
-from storage.enums import Role
 from storage.migrate import upgrade
 from storage.models import AuditEntry, User
 

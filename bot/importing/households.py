@@ -12,6 +12,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.domain.vocabulary import HomeSource, HouseholdStatus
 from bot.importing.columns import HOUSEHOLD_COLUMNS, map_headers
 from bot.importing.orgtree import OrgTree
 from bot.importing.readers import as_table
@@ -27,7 +28,6 @@ from bot.importing.report import (
 )
 from bot.importing.validate import HouseholdRow, RowError, parse_household_row
 from storage.base import utcnow
-from storage.enums import HomeSource, HouseholdStatus
 from storage.models import Household, HouseholdStatusChange, Pairing, User
 
 PAIRING_REASON = "import"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import OrgKind
+from bot.domain.vocabulary import OrgKind
 from storage.models import Department, OrgUnit
 
 # Depth below the county → kind of unit.

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.domain.vocabulary import Role
 from bot.importing.columns import HELPER_COLUMNS, map_headers
 from bot.importing.households import import_households
 from bot.importing.orgtree import Departments, OrgTree
@@ -23,7 +24,6 @@ from bot.importing.report import (
     transaction,
 )
 from bot.importing.validate import HelperRow, RowError, parse_helper_row
-from storage.enums import Role
 from storage.models import User
 
 __all__ = ["ImportReport", "import_helpers", "import_households"]

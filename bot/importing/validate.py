@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.domain.vocabulary import HouseholdStatus, Role
 from bot.identity import (
     InvalidIdNumber,
     InvalidPhone,
@@ -16,7 +17,6 @@ from bot.identity import (
     validate_id_number,
 )
 from bot.importing.columns import HELPER_COLUMNS, HOUSEHOLD_COLUMNS, Column
-from storage.enums import HouseholdStatus, Role
 
 MAX_MEMBERS = 30
 MAX_INCOME = 1_000_000.0

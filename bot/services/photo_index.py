@@ -15,11 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.photos import Fingerprint
-from storage.models import Photo, Visit
+from storage.uow import UnitOfWork
 
 _RECHECK_WINDOW = 1000
 _FIELDS = ("phash", "dhash", "centre_phash", "centre_dhash")
@@ -69,22 +67,14 @@ class PhotoIndex:
     def __len__(self) -> int:
         return len(self._rows)
 
-    async def refresh(self, session: AsyncSession) -> None:
-        """Load photos added since the last refresh (and re-check a recent window)."""
+    async def refresh(self, uow: UnitOfWork) -> None:
+        """Load photos added since the last refresh (and re-check a recent window).
+
+        Runs inside the caller's open unit of work.
+        """
         async with self._lock:
             floor = max(0, self._max_id - _RECHECK_WINDOW)
-            result = await session.execute(
-                select(
-                    Photo.id,
-                    Photo.sha256,
-                    Photo.fingerprint,
-                    Photo.visit_id,
-                    Visit.helper_id,
-                    Visit.household_id,
-                )
-                .join(Visit, Visit.id == Photo.visit_id)
-                .where(Photo.id > floor)
-            )
+            result = await uow.photos.since(floor)
             self.add(
                 [
                     IndexedPhoto(pid, sha, Fingerprint.parse(fp), vid, hid, hhid)

@@ -9,14 +9,13 @@ import signal
 from pathlib import Path
 
 from pydantic import SecretStr
-from telegram import Update
 
-from bot.app import build_application, build_runtime
+from bot.app import build_application, build_runtime, polling, prepare
 from bot.config import Settings
 from emulator.client import ControlClient
-from emulator.sandbox.seed import demo_people, seed_database, seed_emulator
+from emulator.sandbox.seed import DemoPerson, demo_people, seed_database, seed_emulator
 from emulator.server import Emulator
-from storage.migrate import upgrade
+from storage.db import SessionFactory
 
 SANDBOX_TOKEN = "100000:SANDBOX"
 log = logging.getLogger(__name__)
@@ -44,21 +43,30 @@ async def _serve(settings: Settings, *, serve: bool, port: int) -> int:
     local = sandbox_settings(settings, emulator.root_url)
     local.data_dir.mkdir(parents=True, exist_ok=True)
     runtime = build_runtime(local)
-    await upgrade(runtime.engine)
+    await prepare(runtime)
     created = await seed_database(runtime.sessions, local)
     people = await demo_people(runtime.sessions)
     control = ControlClient(emulator.control_url)
     await seed_emulator(control, people)
+    try:
+        async with polling(build_application(local, runtime)):
+            await _chat(emulator, control, local, runtime.sessions, people, created, serve=serve)
+    finally:
+        await control.aclose()
+        await emulator.stop()
+    return 0
 
-    app = build_application(local, runtime)
-    await app.initialize()
-    if app.post_init is not None:
-        await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(
-        poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
-    )
-    await app.start()
+
+async def _chat(
+    emulator: Emulator,
+    control: ControlClient,
+    local: Settings,
+    sessions: SessionFactory,
+    people: list[DemoPerson],
+    created: bool,
+    *,
+    serve: bool,
+) -> None:
     where = local.data_dir.resolve()
     print(
         f"Sandbox ready: Bot API emulator at {emulator.root_url}, control API at "
@@ -71,27 +79,17 @@ async def _serve(settings: Settings, *, serve: bool, port: int) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    try:
-        if serve:
-            print(
-                "Running headless; see docs/sandbox.md to drive it with curl. Ctrl-C stops.",
-                flush=True,
-            )
-            await stop.wait()
-        else:
-            from emulator.sandbox.terminal import TerminalChat
+    if serve:
+        print(
+            "Running headless; see docs/sandbox.md to drive it with curl. Ctrl-C stops.",
+            flush=True,
+        )
+        await stop.wait()
+    else:
+        from emulator.sandbox.terminal import TerminalChat
 
-            chat = TerminalChat(control, people, runtime.sessions)
-            await chat.run(stop)
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
-        await control.aclose()
-        await emulator.stop()
-    return 0
+        chat = TerminalChat(control, people, sessions)
+        await chat.run(stop)
 
 
 def run_sandbox(settings: Settings, *, serve: bool, port: int = 0) -> int:

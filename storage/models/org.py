@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.domain.vocabulary import OrgKind
 from storage.base import Base, Timestamps, str_enum
-from storage.enums import OrgKind
 
 
 class OrgUnit(Timestamps, Base):

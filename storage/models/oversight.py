@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.domain.vocabulary import AppraisalKind, CheckMethod, ComplaintStatus, Grade, Role
 from storage.base import Base, str_enum, utcnow
-from storage.enums import AppraisalKind, CheckMethod, ComplaintStatus, Grade, Role
 
 
 class Appraisal(Base):

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.domain.vocabulary import HomeSource, HouseholdStatus, Role
 from storage.base import Base, Timestamps, str_enum
-from storage.enums import HomeSource, HouseholdStatus, Role
 
 
 class User(Timestamps, Base):
@@ -48,6 +48,8 @@ class Household(Timestamps, Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     causes: Mapped[list[str]] = mapped_column(JSON, default=list)
     income_per_capita: Mapped[float | None] = mapped_column(Float)
+    # Visits a month this household needs, when it differs from the bureau's quota.
+    visit_quota: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[HouseholdStatus] = mapped_column(
         str_enum(HouseholdStatus), default=HouseholdStatus.POOR, index=True
     )

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import Date, Float, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.domain.vocabulary import BenefitCategory, BenefitStatus, HouseholdStatus
 from storage.base import Base, str_enum, utcnow
-from storage.enums import BenefitCategory, BenefitStatus, HouseholdStatus
 
 
 class Assistance(Base):

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.domain.vocabulary import LocationSource
 from storage.base import Base, str_enum, utcnow
-from storage.enums import LocationSource
 
 
 class Visit(Base):
@@ -28,6 +38,8 @@ class Visit(Base):
     visited_at: Mapped[datetime] = mapped_column()
     # Year*100+month of visited_at in the bureau's time zone: the quota month.
     period: Mapped[int] = mapped_column(Integer)
+    # The calendar day of visited_at in the bureau's time zone: the quota counts days.
+    local_day: Mapped[date] = mapped_column(Date)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     late: Mapped[bool] = mapped_column(default=False)
     latitude: Mapped[float | None] = mapped_column(Float)

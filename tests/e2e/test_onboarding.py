@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import select
 
+from bot.domain.vocabulary import Role
 from emulator.client import ControlClient
 from storage.db import SessionFactory
-from storage.enums import Role
 from storage.models import User
 from tests.e2e.conftest import Stack
 from tests.e2e.visitkit import callback_answer

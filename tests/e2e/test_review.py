@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.domain.vocabulary import Role
 from emulator.client import ControlClient
 from storage.db import SessionFactory
-from storage.enums import Role
 from storage.models import AuditEntry, Household, VisitFlag
 from tests.e2e.conftest import Stack
 from tests.e2e.visitkit import (
@@ -38,10 +38,12 @@ async def test_office_clears_a_flag_with_a_reason(
     helper = await bound_helper(stack, control, db, "遠方")
     far = (HOME[0] + 0.05, HOME[1])
     reply = await log_visit(control, helper, location=far, photos=[camera_photo(31, gps=far)])
-    assert "距离该户住址约" in reply["text"]
+    # Which source is far is said in words, with the distance and the threshold.
+    assert "分享的位置距该户住址约 5.6 公里（阈值 500 米）" in reply["text"]
     office = await _office(stack, control, db)
     await control.send_command(office, "flags")
-    listing = await control.wait_for_message(office, "far_from_home")
+    listing = await control.wait_for_message(office, "分享的位置距该户住址约")
+    assert "far_from_home" not in listing["text"] and "distance_m" not in listing["text"]
     async with db() as session:
         flag_id = await session.scalar(
             select(VisitFlag.id)
@@ -57,6 +59,11 @@ async def test_office_clears_a_flag_with_a_reason(
     await control.wait_for_message(office, "理由")
     await control.send_text(office, "电话核实：当天在亲戚家走访")
     await control.wait_for_message(office, f"#{flag_id} 已核销")
+    # The list is shown again as it now stands: the cleared flag and its button are gone.
+    fresh = await control.wait_for_message(
+        office, lambda m: "flag:" in str(m.get("reply_markup")) or "没有" in m.get("text", "")
+    )
+    assert f"flag:clear:{flag_id}" not in str(fresh.get("reply_markup"))
     async with db() as session:
         flag = await session.get(VisitFlag, flag_id)
         audit = await session.scalar(
@@ -74,7 +81,7 @@ async def test_office_confirms_a_proposed_home(
 ) -> None:
     helper = await bound_helper(stack, control, db, "新戶", home=None)
     reply = await log_visit(control, helper)
-    assert "尚未登记住址位置" in reply["text"]
+    assert "该户尚无登记的住址位置" in reply["text"]
     office = await _office(stack, control, db)
     await control.send_command(office, "flags")
     listing = await control.wait_for_message(

@@ -10,10 +10,10 @@ import pillow_heif
 from PIL import Image
 from sqlalchemy import select
 
+from bot.domain.vocabulary import LocationSource
 from bot.photos.synthetic import make_scene
 from emulator.client import ControlClient
 from storage.db import SessionFactory
-from storage.enums import LocationSource
 from storage.models import Photo, VisitFlag
 from tests.e2e.conftest import Stack
 from tests.e2e.visitkit import (

@@ -11,9 +11,9 @@ from typing import Literal
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.domain.vocabulary import Role
 from bot.importing.cli import add_arguments, run_grant, run_import
 from storage.db import create_engine, session_factory
-from storage.enums import Role
 from storage.models import AuditEntry, Household, OrgUnit, User
 
 from .helpers import TEMPLATES, helper_row, write_csv

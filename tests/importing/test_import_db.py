@@ -12,13 +12,13 @@ from sqlalchemy import JSON, String, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.domain.vocabulary import HomeSource, HouseholdStatus, OrgKind, Role
 from bot.identity import hash_id_number
 from bot.importing.readers import read_table
 from bot.importing.run import ImportReport, import_helpers, import_households
 from bot.importing.samples import demo_helper_rows, demo_household_rows
 from storage.base import Base
 from storage.db import SessionFactory
-from storage.enums import HomeSource, HouseholdStatus, OrgKind, Role
 from storage.models import (
     AuditEntry,
     Department,

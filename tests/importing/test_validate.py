@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.vocabulary import HouseholdStatus, Role
 from bot.importing.columns import HELPER_COLUMNS, HOUSEHOLD_COLUMNS, HeaderError, map_headers
 from bot.importing.validate import (
     HelperRow,
@@ -12,7 +13,6 @@ from bot.importing.validate import (
     parse_helper_row,
     parse_household_row,
 )
-from storage.enums import HouseholdStatus, Role
 
 from .helpers import KEY, household_row, make_id
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,27 +10,24 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
+from bot.domain.errors import FlagNotFound, NoPhoto, NotPaired, VisitTooLate
+from bot.domain.quota import period_of
+from bot.domain.visits import DraftLocation, DraftPhoto, VisitDraft, is_late, visit_time
+from bot.domain.vocabulary import Role
 from bot.photos import GeoPoint, process_photo
 from bot.photos.synthetic import camera_jpeg
+from bot.runtime import rulebook_from
+from bot.services.month import helper_month
 from bot.services.photo_index import PhotoIndex
-from bot.services.review import FlagNotFound, clear_flag, confirm_home, open_flags
-from bot.services.visits import (
-    DraftLocation,
-    DraftPhoto,
-    NoPhoto,
-    NotPaired,
-    VisitDraft,
-    VisitTooLate,
-    household_choices,
-    is_late,
-    period_of,
-    save_visit,
-    visit_time,
-)
+from bot.services.review import clear_flag, confirm_home, open_flags
+from bot.services.visits import save_visit
 from storage.db import SessionFactory
-from storage.enums import Role
 from storage.models import AuditEntry, Household, Visit, VisitFlag
+from storage.queries.people import actor_of
+from storage.uow import UnitOfWork
 from tests.factories import make_household, make_user, make_village
+
+Uows = Callable[[], UnitOfWork]
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
 HOME = (26.58, 106.71)
@@ -97,7 +95,7 @@ def test_visit_time_prefers_location_then_trusted_camera_time(settings: Settings
 
 
 async def test_confirm_twice_stores_one_visit(
-    sessions: SessionFactory, settings: Settings
+    sessions: SessionFactory, settings: Settings, uows: Uows
 ) -> None:
     helper_id, household_id = await _setup(sessions)
     draft = VisitDraft(
@@ -110,39 +108,38 @@ async def test_confirm_twice_stores_one_visit(
     index = PhotoIndex()
     results = []
     for _ in range(2):
-        async with sessions() as session, session.begin():
-            results.append(
-                await save_visit(
-                    session,
-                    helper_id=helper_id,
-                    draft=draft,
-                    now=NOW,
-                    settings=settings,
-                    index=index,
-                )
+        results.append(
+            await save_visit(
+                uows(),
+                helper_id=helper_id,
+                draft=draft,
+                now=NOW,
+                rules=rulebook_from(settings),
+                index=index,
             )
+        )
     assert [r.created for r in results] == [True, False]
     assert results[0].visit_id == results[1].visit_id
-    assert results[1].household_done == 1 and results[1].helper_households == 1
+    assert results[1].household.days == 1 and len(results[1].month.households) == 1
     async with sessions() as session:
         assert await session.scalar(select(func.count(Visit.id))) == 1
-        choices = await household_choices(session, helper_id, period_of(NOW, SHANGHAI))
-    assert [c.done for c in choices] == [1]
+    month = await helper_month(uows(), helper_id, NOW, rulebook_from(settings).visits)
+    assert [h.days for h in month.households] == [1]
+    assert month.period == period_of(NOW, SHANGHAI)
 
 
-async def test_refusals(sessions: SessionFactory, settings: Settings) -> None:
+async def test_refusals(sessions: SessionFactory, settings: Settings, uows: Uows) -> None:
     helper_id, household_id = await _setup(sessions)
     index = PhotoIndex()
     with pytest.raises(NoPhoto):
-        async with sessions() as session, session.begin():
-            await save_visit(
-                session,
-                helper_id=helper_id,
-                now=NOW,
-                settings=settings,
-                index=index,
-                draft=VisitDraft(household_id, "x"),
-            )
+        await save_visit(
+            uows(),
+            helper_id=helper_id,
+            now=NOW,
+            rules=rulebook_from(settings),
+            index=index,
+            draft=VisitDraft(household_id, "x"),
+        )
     old = VisitDraft(
         household_id,
         "x",
@@ -150,28 +147,31 @@ async def test_refusals(sessions: SessionFactory, settings: Settings) -> None:
         photos=[_photo(settings, 3, taken=NOW - timedelta(days=4))],
     )
     with pytest.raises(VisitTooLate):
-        async with sessions() as session, session.begin():
-            await save_visit(
-                session, helper_id=helper_id, draft=old, now=NOW, settings=settings, index=index
-            )
+        await save_visit(
+            uows(),
+            helper_id=helper_id,
+            draft=old,
+            now=NOW,
+            rules=rulebook_from(settings),
+            index=index,
+        )
     async with sessions() as session, session.begin():
         stranger = await make_user(session, "外人")
     with pytest.raises(NotPaired):
-        async with sessions() as session, session.begin():
-            await save_visit(
-                session,
-                helper_id=stranger.id,
-                now=NOW,
-                settings=settings,
-                index=index,
-                draft=VisitDraft(household_id, "x", photos=[_photo(settings, 4)]),
-            )
+        await save_visit(
+            uows(),
+            helper_id=stranger.id,
+            now=NOW,
+            rules=rulebook_from(settings),
+            index=index,
+            draft=VisitDraft(household_id, "x", photos=[_photo(settings, 4)]),
+        )
     async with sessions() as session:
         assert await session.scalar(select(func.count(Visit.id))) == 0
 
 
 async def test_flags_are_stored_and_cleared_with_audit(
-    sessions: SessionFactory, settings: Settings
+    sessions: SessionFactory, settings: Settings, uows: Uows
 ) -> None:
     helper_id, household_id = await _setup(sessions)
     far = (HOME[0] + 0.05, HOME[1])  # about 5.6 km north
@@ -182,28 +182,23 @@ async def test_flags_are_stored_and_cleared_with_audit(
         photos=[_photo(settings, 5, gps=far)],
         note="x",
     )
-    async with sessions() as session, session.begin():
-        saved = await save_visit(
-            session,
-            helper_id=helper_id,
-            draft=draft,
-            now=NOW,
-            settings=settings,
-            index=PhotoIndex(),
-        )
+    saved = await save_visit(
+        uows(),
+        helper_id=helper_id,
+        draft=draft,
+        now=NOW,
+        rules=rulebook_from(settings),
+        index=PhotoIndex(),
+    )
     assert {f.kind for f in saved.flags} == {"far_from_home"}
     async with sessions() as session, session.begin():
-        admin = await make_user(session, "辦公室", role=Role.OFFICE)
-        flags, total = await open_flags(session)
-        assert total == len(flags) >= 1
-        await clear_flag(
-            session, actor=admin, flag_id=flags[0].flag_id, reason="核實：搬家了", now=NOW
-        )
+        admin = actor_of(await make_user(session, "辦公室", role=Role.OFFICE), None)
+    page = await open_flags(uows(), admin)
+    flags = page.flags
+    assert page.total == len(flags) >= 1
+    await clear_flag(uows(), admin, flag_id=flags[0].flag_id, reason="核實：搬家了", now=NOW)
     with pytest.raises(FlagNotFound):
-        async with sessions() as session, session.begin():
-            await clear_flag(
-                session, actor=admin, flag_id=flags[0].flag_id, reason="again", now=NOW
-            )
+        await clear_flag(uows(), admin, flag_id=flags[0].flag_id, reason="again", now=NOW)
     async with sessions() as session:
         cleared = await session.get(VisitFlag, flags[0].flag_id)
         assert cleared is not None and cleared.clear_reason == "核實：搬家了"
@@ -211,27 +206,26 @@ async def test_flags_are_stored_and_cleared_with_audit(
 
 
 async def test_first_visit_proposes_home_and_admin_confirms(
-    sessions: SessionFactory, settings: Settings
+    sessions: SessionFactory, settings: Settings, uows: Uows
 ) -> None:
     helper_id, household_id = await _setup(sessions, home=None)
     draft = VisitDraft(household_id, "李四", location=_location(), photos=[_photo(settings, 6)])
-    async with sessions() as session, session.begin():
-        saved = await save_visit(
-            session,
-            helper_id=helper_id,
-            draft=draft,
-            now=NOW,
-            settings=settings,
-            index=PhotoIndex(),
-        )
+    saved = await save_visit(
+        uows(),
+        helper_id=helper_id,
+        draft=draft,
+        now=NOW,
+        rules=rulebook_from(settings),
+        index=PhotoIndex(),
+    )
     assert {f.kind for f in saved.flags} == {"no_home_location"}
     async with sessions() as session, session.begin():
-        admin = await make_user(session, "辦公室", role=Role.LEADER)
-        household = await confirm_home(session, actor=admin, household_id=household_id, now=NOW)
-    assert (household.home_lat, household.home_lon) == HOME
+        admin = actor_of(await make_user(session, "辦公室", role=Role.LEADER), None)
+    await confirm_home(uows(), admin, household_id=household_id, now=NOW)
     async with sessions() as session:
         stored = await session.get(Household, household_id)
         assert stored is not None and stored.proposed_home_lat is None
+        assert (stored.home_lat, stored.home_lon) == HOME
         open_kinds = list(
             await session.scalars(select(VisitFlag.kind).where(VisitFlag.cleared_at.is_(None)))
         )
@@ -239,28 +233,26 @@ async def test_first_visit_proposes_home_and_admin_confirms(
 
 
 async def test_reused_photo_is_found_across_processes(
-    sessions: SessionFactory, settings: Settings
+    sessions: SessionFactory, settings: Settings, uows: Uows
 ) -> None:
     first_helper, first_household = await _setup(sessions)
     second_helper, second_household = await _setup(sessions)
     photo = _photo(settings, 7)
-    async with sessions() as session, session.begin():
-        await save_visit(
-            session,
-            helper_id=first_helper,
-            now=NOW,
-            settings=settings,
-            index=PhotoIndex(),
-            draft=VisitDraft(first_household, "a", location=_location(), photos=[photo]),
-        )
+    await save_visit(
+        uows(),
+        helper_id=first_helper,
+        now=NOW,
+        rules=rulebook_from(settings),
+        index=PhotoIndex(),
+        draft=VisitDraft(first_household, "a", location=_location(), photos=[photo]),
+    )
     # A fresh index, as in another bot process, learns the photo from the database.
-    async with sessions() as session, session.begin():
-        saved = await save_visit(
-            session,
-            helper_id=second_helper,
-            now=NOW,
-            settings=settings,
-            index=PhotoIndex(),
-            draft=VisitDraft(second_household, "b", location=_location(), photos=[photo]),
-        )
+    saved = await save_visit(
+        uows(),
+        helper_id=second_helper,
+        now=NOW,
+        rules=rulebook_from(settings),
+        index=PhotoIndex(),
+        draft=VisitDraft(second_household, "b", location=_location(), photos=[photo]),
+    )
     assert "duplicate_photo" in {f.kind for f in saved.flags}

@@ -9,9 +9,9 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.vocabulary import OrgKind, Role
 from storage.base import Base
 from storage.db import SessionFactory, create_engine
-from storage.enums import OrgKind, Role
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import AuditEntry, Household, OrgUnit, Pairing, User, Visit
 
@@ -86,6 +86,7 @@ async def test_create_and_query_visits_by_month(sessions: SessionFactory) -> Non
                     helper_id=helper.id,
                     visited_at=when - timedelta(days=40 * (period == 202610)),
                     period=period,
+                    local_day=(when - timedelta(days=40 * (period == 202610))).date(),
                     idempotency_key=f"k{i}",
                 )
             )
@@ -127,6 +128,7 @@ async def test_idempotency_key_is_unique(sessions: SessionFactory) -> None:
                 helper_id=helper.id,
                 visited_at=now,
                 period=202611,
+                local_day=now.date(),
                 idempotency_key="same",
             )
         )
@@ -138,6 +140,7 @@ async def test_idempotency_key_is_unique(sessions: SessionFactory) -> None:
                     helper_id=helper.id,
                     visited_at=now,
                     period=202611,
+                    local_day=now.date(),
                     idempotency_key="same",
                 )
             )

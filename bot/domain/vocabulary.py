@@ -1,4 +1,5 @@
-"""Enumerations stored in the database; values are stable identifiers, never translated."""
+"""The domain's vocabulary: enumerations whose values are stable identifiers (stored in the
+database, used in callback data), never translated."""
 
 from __future__ import annotations
 
@@ -102,3 +103,21 @@ class HomeSource(enum.StrEnum):
 
     IMPORTED = "imported"
     CONFIRMED_VISIT = "confirmed_visit"
+
+
+class FlagKind(enum.StrEnum):
+    """What a flag says is wrong with a visit's evidence; values are stable storage keys."""
+
+    NO_LOCATION = "no_location"
+    NO_HOME_LOCATION = "no_home_location"
+    FAR_FROM_HOME = "far_from_home"
+    GPS_MISMATCH = "gps_mismatch"
+    POOR_ACCURACY = "poor_accuracy"
+    FORWARDED_LOCATION = "forwarded_location"
+    FORWARDED_PHOTO = "forwarded_photo"
+    PHOTO_WITHOUT_GPS = "photo_without_gps"
+    STALE_PHOTO = "stale_photo"
+    PHOTO_AFTER_VISIT = "photo_after_visit"
+    DUPLICATE_PHOTO = "duplicate_photo"
+    NEAR_DUPLICATE_PHOTO = "near_duplicate_photo"
+    IMPOSSIBLE_TRAVEL = "impossible_travel"

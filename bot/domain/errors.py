@@ -1,10 +1,10 @@
-"""Domain errors: raised by use cases, turned into friendly replies at the edge."""
+"""Every domain error: raised by use cases, turned into friendly replies at the edge."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import N_, Translate
+from bot.domain.text import N_, Translate
 
 
 class DomainError(Exception):
@@ -79,3 +79,36 @@ class AmbiguousUser(DomainError):
     """Several users match what an admin typed."""
 
     message = N_("Several users match “{query}”; please use the phone number.")
+
+
+class NotPaired(DomainError):
+    """The helper is not (or no longer) paired with that household."""
+
+    message = N_("You are not paired with this household.")
+
+
+class VisitTooLate(DomainError):
+    """The visit happened longer ago than the late-logging limit."""
+
+    message = N_(
+        "This visit happened on {date}, more than {days} days ago, so it can no longer be "
+        "logged here. Please tell the office."
+    )
+
+
+class NoPhoto(DomainError):
+    """A visit needs at least one photo."""
+
+    message = N_("Please send at least one photo of the visit first.")
+
+
+class FlagNotFound(DomainError):
+    """The flag does not exist, is outside the admin's scope, or was already cleared."""
+
+    message = N_("That flag was not found or is already cleared.")
+
+
+class NoProposedHome(DomainError):
+    """There is no proposed home location to confirm (or the household is out of scope)."""
+
+    message = N_("This household has no proposed home location to confirm.")

@@ -1,8 +1,9 @@
-"""Who may do what: plain rules over roles, used by handlers and use cases alike."""
+"""Who may do what, and what they may see: plain rules over roles and scopes."""
 
 from __future__ import annotations
 
-from storage.enums import Role
+from bot.domain.people import Actor
+from bot.domain.vocabulary import Role
 
 ADMIN_ROLES = frozenset({Role.OFFICE, Role.LEADER})
 
@@ -25,3 +26,13 @@ def can_log_visits(role: Role) -> bool:
 def can_review_flags(role: Role) -> bool:
     """Admins review and clear evidence flags."""
     return is_admin(role)
+
+
+def sees_org_path(actor: Actor, path: str) -> bool:
+    """Whether a record at this org-tree path is inside the actor's scope."""
+    return actor.scope.covers_org(path)
+
+
+def sees_department(actor: Actor, department_id: int | None) -> bool:
+    """Whether a helper of this department is inside the actor's scope."""
+    return actor.scope.covers_department(department_id)

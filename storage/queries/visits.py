@@ -1,0 +1,83 @@
+"""Visits, their photos and flags."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.vocabulary import FlagKind
+from bot.evidence import Flag, NeighbourVisit
+from bot.photos import GeoPoint
+from storage.models import Photo, Visit, VisitFlag
+
+
+class VisitQueries:
+    """Queries over visits, in one unit of work's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_key(self, key: str) -> Visit | None:
+        """The visit stored under an idempotency key."""
+        return await self.session.scalar(select(Visit).where(Visit.idempotency_key == key))
+
+    async def household_days(self, household_id: int, period: int) -> int:
+        """Distinct local days with a visit to the household in the month."""
+        days = await self.session.scalar(
+            select(func.count(func.distinct(Visit.local_day))).where(
+                Visit.household_id == household_id, Visit.period == period
+            )
+        )
+        return int(days or 0)
+
+    async def neighbours(self, helper_id: int, at: datetime) -> list[NeighbourVisit]:
+        """The helper's located visits just before and just after a moment."""
+        located = (Visit.helper_id == helper_id, Visit.latitude.is_not(None))
+        columns = (Visit.id, Visit.visited_at, Visit.latitude, Visit.longitude)
+        before = await self.session.execute(
+            select(*columns)
+            .where(*located, Visit.visited_at <= at)
+            .order_by(Visit.visited_at.desc())
+            .limit(1)
+        )
+        after = await self.session.execute(
+            select(*columns)
+            .where(*located, Visit.visited_at > at)
+            .order_by(Visit.visited_at)
+            .limit(1)
+        )
+        return [
+            NeighbourVisit(visit_id=i, at=t, point=GeoPoint(lat, lon))
+            for i, t, lat, lon in [*before, *after]
+        ]
+
+    async def add_once(self, visit: Visit) -> bool:
+        """Store a new visit; False when its idempotency key is already taken (a race)."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(visit)
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    def add_evidence(self, photos: Sequence[Photo], flags: Sequence[VisitFlag]) -> None:
+        """Add a stored visit's photos and flags to the transaction."""
+        self.session.add_all([*photos, *flags])
+
+    async def flush(self) -> None:
+        """Send pending changes so that ids and constraints are known."""
+        await self.session.flush()
+
+    async def flags_of(self, visit_id: int) -> list[Flag]:
+        """The flags stored for a visit, in the order they were raised."""
+        rows = await self.session.execute(
+            select(VisitFlag.kind, VisitFlag.reason, VisitFlag.numbers)
+            .where(VisitFlag.visit_id == visit_id)
+            .order_by(VisitFlag.id)
+        )
+        return [Flag(kind=FlagKind(k), reason=r, numbers=n or {}) for k, r, n in rows]
