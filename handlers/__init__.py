@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler
+from telegram.ext import BaseHandler, ConversationHandler
 
 from bot.context import BotContext
 from handlers import admin, common, myvisits, onboarding, review, visit_choose, visits
@@ -20,7 +20,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         "invite": admin.invite,
         "help": onboarding.help_command,
     }
-    return [
+    every = [
         *visits.handlers(menu),
         *onboarding.handlers(),
         *myvisits.handlers(),
@@ -28,3 +28,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         *admin.handlers(),
         *common.handlers(),
     ]
+    # Conversations first: a user inside one must reach its states before any command or
+    # menu handler of another feature can take the message away from it.
+    conversations = [h for h in every if isinstance(h, ConversationHandler)]
+    return conversations + [h for h in every if not isinstance(h, ConversationHandler)]

@@ -24,6 +24,19 @@ _GONE = (
 )
 
 
+def _unchanged(
+    query: CallbackQuery, text: str | None, markup: InlineKeyboardMarkup | None, mode: str | None
+) -> bool:
+    """Whether the edit would leave the message as it is (as far as the update shows it)."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup != markup:
+        return False
+    if text is None:
+        return True
+    shown = message.text_html if mode == "HTML" else message.text
+    return shown == text
+
+
 def _kind(error: BadRequest) -> str | None:
     text = error.message.lower()
     if _UNCHANGED in text:
@@ -47,9 +60,8 @@ async def edit_message(
     With `text` the text (and markup) changes; without, only the inline keyboard. The press
     is answered here (with `answer` as a notice, if given), so callers must not answer it.
     """
-    message = query.message
-    unchanged = text is None and isinstance(message, Message) and message.reply_markup == markup
-    if not unchanged:  # the same keyboard again would be a rejected call: send nothing
+    if not _unchanged(query, text, markup, parse_mode):
+        # (the same content again would only be a rejected call: send nothing)
         try:
             if text is None:
                 await query.edit_message_reply_markup(markup)

@@ -24,7 +24,7 @@ from bot.domain.review import FlagPage, OpenFlag
 from bot.domain.roles import can_review_flags
 from bot.domain.vocabulary import FlagKind
 from bot.i18n import Translate
-from bot.services.review import clear_flag, confirm_home, open_flags
+from bot.services.review import clear_flag, confirm_home, flag_to_clear, open_flags
 from handlers.context import authorised
 from handlers.edits import edit_message
 from handlers.flag_text import flag_sentence
@@ -136,8 +136,14 @@ async def ask_reason(update: Update, context: BotContext) -> int:
     user, t = await authorised(update, context, can_review_flags)
     if user is None:
         return ConversationHandler.END
+    try:
+        flag_id = await flag_to_clear(
+            context.runtime.uow(), user, int(query.data.rsplit(":", 1)[1])
+        )
+    except DomainError as error:
+        await query.answer(error.render(t), show_alert=True)
+        return ConversationHandler.END
     await query.answer()
-    flag_id = int(query.data.rsplit(":", 1)[1])
     if context.user_data is not None:
         context.user_data[CLEARING] = flag_id
     await context.bot.send_message(

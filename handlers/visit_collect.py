@@ -29,7 +29,7 @@ SLOW_FILE = 1_000_000  # bytes; for bigger files show "sending photo…" while w
 # Telegram cuts a text longer than 4,096 characters into several messages sent together:
 # a refused part close to that size and the parts that follow it within seconds are one text.
 SPLIT_SIZE = 4000
-SPLIT_WINDOW = timedelta(seconds=5)
+SPLIT_WINDOW = timedelta(seconds=2)
 SPLIT_KEY = "visit_note_split_at"
 
 

@@ -31,6 +31,15 @@ async def open_flags(
     return FlagPage(flags=flags, total=total, offset=offset)
 
 
+async def flag_to_clear(uow: UnitOfWork, actor: Actor, flag_id: int) -> int:
+    """Check that an open flag in the actor's scope exists before asking why to clear it."""
+    _check(actor)
+    async with uow:
+        if await uow.review.open_flag(flag_id, actor.scope) is None:
+            raise FlagNotFound()
+    return flag_id
+
+
 async def clear_flag(
     uow: UnitOfWork, actor: Actor, *, flag_id: int, reason: str, now: datetime
 ) -> int:

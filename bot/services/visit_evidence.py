@@ -9,6 +9,7 @@ from bot.domain.visits import VisitDraft
 from bot.evidence import (
     EvidenceRules,
     Flag,
+    NeighbourVisit,
     PhotoEvidence,
     PriorPhoto,
     SharedLocation,
@@ -80,6 +81,9 @@ async def judge_visit(
             for p in draft.photos
         ],
         prior_photos=await _priors(uow, draft, index, rules.near_duplicate_distance),
-        neighbours=await uow.visits.neighbours(helper_id, visited_at),
+        neighbours=[
+            NeighbourVisit(visit_id=i, at=at, point=GeoPoint(lat, lon))
+            for i, at, lat, lon in await uow.visits.neighbours(helper_id, visited_at)
+        ],
     )
     return evidence, check_visit(evidence, rules)

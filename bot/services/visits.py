@@ -15,6 +15,7 @@ from bot.domain.visits import (
     idempotency_key,
     visit_time,
 )
+from bot.domain.vocabulary import FlagKind
 from bot.evidence import EvidenceRules, Flag
 from bot.services.month import helper_month_in
 from bot.services.photo_index import PhotoIndex
@@ -99,7 +100,10 @@ async def _outcome(
     uow: UnitOfWork, visit: Visit, rules: VisitRules, *, created: bool, flags: list[Flag] | None
 ) -> SavedVisit:
     if flags is None:
-        flags = await uow.visits.flags_of(visit.id)
+        flags = [
+            Flag(kind=FlagKind(k), reason=r, numbers=n)
+            for k, r, n in await uow.visits.flags_of(visit.id)
+        ]
     month = await helper_month_in(uow, visit.helper_id, visit.period, rules.default_quota)
     line = month.household(visit.household_id)
     if line is None:  # no longer paired: report the household's own count all the same

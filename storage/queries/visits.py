@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.vocabulary import FlagKind
-from bot.evidence import Flag, NeighbourVisit
-from bot.photos import GeoPoint
 from storage.models import Photo, Visit, VisitFlag
+
+# (visit id, visited at, latitude, longitude)
+LocatedVisit = tuple[int, datetime, float, float]
+# (kind, reason, numbers)
+FlagRow = tuple[str, str, dict[str, Any]]
 
 
 class VisitQueries:
@@ -34,7 +37,7 @@ class VisitQueries:
         )
         return int(days or 0)
 
-    async def neighbours(self, helper_id: int, at: datetime) -> list[NeighbourVisit]:
+    async def neighbours(self, helper_id: int, at: datetime) -> list[LocatedVisit]:
         """The helper's located visits just before and just after a moment."""
         located = (Visit.helper_id == helper_id, Visit.latitude.is_not(None))
         columns = (Visit.id, Visit.visited_at, Visit.latitude, Visit.longitude)
@@ -50,10 +53,7 @@ class VisitQueries:
             .order_by(Visit.visited_at)
             .limit(1)
         )
-        return [
-            NeighbourVisit(visit_id=i, at=t, point=GeoPoint(lat, lon))
-            for i, t, lat, lon in [*before, *after]
-        ]
+        return [(i, t, lat, lon) for i, t, lat, lon in [*before, *after]]
 
     async def add_once(self, visit: Visit) -> bool:
         """Store a new visit; False when its idempotency key is already taken (a race)."""
@@ -73,11 +73,11 @@ class VisitQueries:
         """Send pending changes so that ids and constraints are known."""
         await self.session.flush()
 
-    async def flags_of(self, visit_id: int) -> list[Flag]:
+    async def flags_of(self, visit_id: int) -> list[FlagRow]:
         """The flags stored for a visit, in the order they were raised."""
         rows = await self.session.execute(
             select(VisitFlag.kind, VisitFlag.reason, VisitFlag.numbers)
             .where(VisitFlag.visit_id == visit_id)
             .order_by(VisitFlag.id)
         )
-        return [Flag(kind=FlagKind(k), reason=r, numbers=n or {}) for k, r, n in rows]
+        return [(k, r, dict(n or {})) for k, r, n in rows]
