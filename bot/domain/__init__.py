@@ -1,0 +1,1 @@
+"""The domain: vocabulary, rules and errors; imports no framework."""
