@@ -9,9 +9,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Literal, TextIO
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.identity import InvalidPhone, normalize_phone
 from bot.importing.columns import HeaderError
@@ -22,7 +19,7 @@ from bot.importing.validate import clean_name, parse_role, split_scope
 from storage.db import create_engine, session_factory, unit_of_work
 from storage.enums import Role
 from storage.migrate import upgrade
-from storage.models import AuditEntry, User
+from storage.queries import imports as q
 
 MAX_ERROR_LINES = 50
 EXIT_OK, EXIT_BAD_ROWS, EXIT_UNREADABLE = 0, 1, 2
@@ -128,7 +125,7 @@ async def run_grant(
 
 
 async def _grant(
-    session: AsyncSession,
+    session: q.AsyncSession,
     settings: Settings,
     phone: str,
     role: Role,
@@ -138,7 +135,7 @@ async def _grant(
     err: TextIO,
 ) -> int:
     tree = await OrgTree.load(session, settings.county_name)
-    user = await session.scalar(select(User).where(User.phone == phone))
+    user = await q.user_by_phone(session, phone)
     scope_changes: dict[str, int | None] = {}
     if scope is not None:
         names = split_scope(scope, settings.county_name)
@@ -154,24 +151,22 @@ async def _grant(
                 f"error: no user has the phone {phone}; pass --name NAME to create them", file=err
             )
             return EXIT_GRANT_FAILED
-        user = User(name=clean_name(name), phone=phone, role=role, **scope_changes)
-        session.add(user)
+        user = q.add_user(session, phone=phone, name=clean_name(name), role=role, **scope_changes)
     else:
         user.role = role
         if name and clean_name(name):
             user.name = clean_name(name)
         for key, value in scope_changes.items():
             setattr(user, key, value)
-    await session.flush()
+    await q.flush(session)
     where = "/".join(tree.path_names(user.scope_id))
-    session.add(
-        AuditEntry(
-            actor_label="cli",
-            action="admin.grant",
-            target_type="user",
-            target_id=user.id,
-            detail={"role": role.value, "scope": where or None, "created": created},
-        )
+    q.add_audit_entry(
+        session,
+        actor_label="cli",
+        action="admin.grant",
+        target_type="user",
+        target_id=user.id,
+        detail={"role": role.value, "scope": where or None, "created": created},
     )
     verb = "created" if created else "updated"
     print(

@@ -6,10 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
-
-from sqlalchemy import Table, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any
 
 from bot.config import Settings
 from bot.importing.columns import HOUSEHOLD_COLUMNS, map_headers
@@ -23,18 +20,15 @@ from bot.importing.report import (
     duplicates,
     prepare,
     set_changed,
-    transaction,
 )
 from bot.importing.validate import HouseholdRow, RowError, parse_household_row
 from storage.base import utcnow
 from storage.enums import HomeSource, HouseholdStatus
-from storage.models import Household, HouseholdStatusChange, Pairing, User
+from storage.models import Household, Pairing, User
+from storage.queries import imports as q
 
 PAIRING_REASON = "import"
 IMPORT_STEP = "import"
-_HOUSEHOLDS = cast(Table, Household.__table__)
-_PAIRINGS = cast(Table, Pairing.__table__)
-_STATUS_CHANGES = cast(Table, HouseholdStatusChange.__table__)
 
 
 @dataclass
@@ -93,11 +87,9 @@ class _Lookup:
         return same[0] if same else None
 
 
-async def _load(session: AsyncSession) -> _Lookup:
-    users = (await session.scalars(select(User))).all()
-    households = (await session.scalars(select(Household))).all()
-    lookup = _Lookup(users, households)
-    for pairing in await session.scalars(select(Pairing).where(Pairing.ended_on.is_(None))):
+async def _load(session: q.AsyncSession) -> _Lookup:
+    lookup = _Lookup(await q.all_users(session), await q.all_households(session))
+    for pairing in await q.open_pairings(session):
         lookup.open[pairing.household_id].append(pairing)
     return lookup
 
@@ -126,7 +118,7 @@ def _household_changes(item: HouseholdRow, existing: Household | None) -> dict[s
 
 
 async def import_households(
-    session: AsyncSession,
+    session: q.AsyncSession,
     rows: Rows,
     *,
     skip_bad: bool,
@@ -162,7 +154,7 @@ async def import_households(
     for item in parsed:
         if item.id_hash is None and item.row in names:
             bad.setdefault(item.row, names[item.row])
-    async with transaction(session):
+    async with q.transaction(session):
         lookup = await _load(session)
         tree = await OrgTree.load(session, settings.county_name)
         plans: list[_Plan] = []
@@ -194,7 +186,7 @@ async def import_households(
         report.applied = True
         report.units_created = tree.created
         audit(session, report, actor_label)
-        await session.flush()
+        await q.flush(session)
     return report
 
 
@@ -205,29 +197,8 @@ _NEW_COLUMNS = (
 )  # fmt: skip
 
 
-def _new_key(id_hash: str | None, village_id: int, head_name: str) -> object:
-    # Unique among the new rows: the file check refuses shared ID numbers, and a row without
-    # one may share its village and head's name with no other row.
-    return id_hash if id_hash is not None else (village_id, head_name)
-
-
-async def _insert_households(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert new households in bulk; their ids in the order of `rows`."""
-    if not rows:
-        return []
-    # Core executemany with RETURNING batches on both databases (the ORM's ordered form does
-    # not on SQLite); rows come back in any order and are matched by their key.
-    table = _HOUSEHOLDS
-    statement = insert(table).returning(
-        table.c.id, table.c.id_hash, table.c.village_id, table.c.head_name
-    )
-    result = await session.execute(statement, list(rows))
-    ids = {_new_key(h, v, n): i for i, h, v, n in result.all()}
-    return [ids[_new_key(r["id_hash"], r["village_id"], r["head_name"])] for r in rows]
-
-
 async def _apply_households(
-    session: AsyncSession,
+    session: q.AsyncSession,
     plans: Sequence[_Plan],
     lookup: _Lookup,
     tree: OrgTree,
@@ -255,7 +226,7 @@ async def _apply_households(
             changed.add(plan.existing.id)
         if plan.existing.status != old_status:
             history.append(_history(plan.existing.id, old_status, plan.existing.status))
-    new_ids = await _insert_households(session, new_rows)
+    new_ids = await q.insert_households(session, new_rows)
     pairings: list[dict[str, Any]] = []
     for plan, household_id, row in zip(new_plans, new_ids, new_rows, strict=True):
         history.append(_history(household_id, None, row["status"]))
@@ -273,11 +244,9 @@ async def _apply_households(
         if not any(p.helper_id == plan.helper.id for p in open_now):
             pairings.append(_pairing(plan.helper, plan.existing.id, today))
         changed.add(plan.existing.id)
-    await session.flush()
-    if pairings:
-        await session.execute(insert(_PAIRINGS), pairings)
-    if history:
-        await session.execute(insert(_STATUS_CHANGES), history)
+    await q.flush(session)
+    await q.insert_pairings(session, pairings)
+    await q.insert_status_changes(session, history)
     report.pairings_opened = len(pairings)
     report.created = len(new_rows)
     updated = sum(1 for p in plans if p.existing is not None and p.existing.id in changed)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from storage.enums import OrgKind
 from storage.models import Department, OrgUnit
+from storage.queries import imports as q
 
 # Depth below the county → kind of unit.
 LEVELS = (OrgKind.TOWNSHIP, OrgKind.VILLAGE, OrgKind.GROUP)
@@ -17,16 +15,16 @@ LEVELS = (OrgKind.TOWNSHIP, OrgKind.VILLAGE, OrgKind.GROUP)
 class OrgTree:
     """Every org unit in memory, keyed by (parent, kind, name); new units keep `path` right."""
 
-    def __init__(self, session: AsyncSession, county_name: str, units: Sequence[OrgUnit]):
+    def __init__(self, session: q.AsyncSession, county_name: str, units: Sequence[OrgUnit]):
         self.session = session
         self.county_name = county_name
         self._by_key = {(u.parent_id, u.kind, u.name): u for u in units}
         self.created = 0
 
     @classmethod
-    async def load(cls, session: AsyncSession, county_name: str) -> OrgTree:
+    async def load(cls, session: q.AsyncSession, county_name: str) -> OrgTree:
         """Read all units in one query."""
-        units = (await session.scalars(select(OrgUnit))).all()
+        units = await q.all_org_units(session)
         return cls(session, county_name, units)
 
     def county(self) -> OrgUnit | None:
@@ -56,11 +54,7 @@ class OrgTree:
         return "it exists"
 
     async def _create(self, parent: OrgUnit | None, kind: OrgKind, name: str) -> OrgUnit:
-        unit = OrgUnit(kind=kind, name=name, parent_id=parent.id if parent else None)
-        self.session.add(unit)
-        # The id is part of the materialised path, so it is needed now.
-        await self.session.flush()
-        unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+        unit = await q.add_org_unit(self.session, parent, kind, name)
         self._by_key[(unit.parent_id, kind, name)] = unit
         self.created += 1
         return unit
@@ -94,15 +88,15 @@ class OrgTree:
 class Departments:
     """Departments by name, created on first use."""
 
-    def __init__(self, session: AsyncSession, departments: Sequence[Department]):
+    def __init__(self, session: q.AsyncSession, departments: Sequence[Department]):
         self.session = session
         self._by_name = {d.name: d for d in departments}
         self.created = 0
 
     @classmethod
-    async def load(cls, session: AsyncSession) -> Departments:
+    async def load(cls, session: q.AsyncSession) -> Departments:
         """Read all departments in one query."""
-        return cls(session, (await session.scalars(select(Department))).all())
+        return cls(session, await q.all_departments(session))
 
     def get(self, name: str) -> Department | None:
         """The department of that name, if any."""
@@ -112,9 +106,7 @@ class Departments:
         """The department of that name, created when missing."""
         department = self._by_name.get(name)
         if department is None:
-            department = Department(name=name)
-            self.session.add(department)
-            await self.session.flush()
+            department = await q.add_department(self.session, name)
             self._by_name[name] = department
             self.created += 1
         return department

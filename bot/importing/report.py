@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from tqdm import tqdm
 
 from bot.importing.readers import Table
 from bot.importing.validate import RowError
-from storage.models import AuditEntry
+from storage.queries import imports as q
 
 Kind = Literal["helpers", "households"]
 Rows = Table | Sequence[Mapping[str, str]]
@@ -63,17 +61,6 @@ def bar(items: Sequence[T], desc: str, progress: bool | None) -> Iterable[T]:
     return tqdm(items, desc=desc, unit="row", leave=False, disable=disable)
 
 
-@asynccontextmanager
-async def transaction(session: AsyncSession) -> AsyncIterator[None]:
-    # Inside a caller's transaction we use a savepoint and the caller commits.
-    if session.in_transaction():
-        async with session.begin_nested():
-            yield
-    else:
-        async with session.begin():
-            yield
-
-
 def duplicates(
     items: Sequence[T], key: Callable[[T], Hashable | None], row: Callable[[T], int], what: str
 ) -> dict[int, str]:
@@ -92,13 +79,12 @@ def duplicates(
     return reasons
 
 
-def audit(session: AsyncSession, report: ImportReport, actor_label: str) -> None:
-    session.add(
-        AuditEntry(
-            actor_label=actor_label,
-            action=f"import.{report.kind}",
-            detail={"file": report.source, **report.counts()},
-        )
+def audit(session: q.AsyncSession, report: ImportReport, actor_label: str) -> None:
+    q.add_audit_entry(
+        session,
+        actor_label=actor_label,
+        action=f"import.{report.kind}",
+        detail={"file": report.source, **report.counts()},
     )
 
 

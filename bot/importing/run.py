@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.importing.columns import HELPER_COLUMNS, map_headers
 from bot.importing.households import import_households
@@ -20,17 +17,16 @@ from bot.importing.report import (
     duplicates,
     prepare,
     set_changed,
-    transaction,
 )
 from bot.importing.validate import HelperRow, RowError, parse_helper_row
 from storage.enums import Role
-from storage.models import User
+from storage.queries import imports as q
 
 __all__ = ["ImportReport", "import_helpers", "import_households"]
 
 
 async def import_helpers(
-    session: AsyncSession,
+    session: q.AsyncSession,
     rows: Rows,
     *,
     skip_bad: bool,
@@ -58,11 +54,10 @@ async def import_helpers(
     if report.errors and not skip_bad:
         return report
     good = [r for r in parsed if r.row not in dup]
-    async with transaction(session):
-        users = {u.phone: u for u in (await session.scalars(select(User))).all()}
+    async with q.transaction(session):
+        users = {u.phone: u for u in await q.all_users(session)}
         tree = await OrgTree.load(session, settings.county_name)
         departments = await Departments.load(session)
-        new_users: list[User] = []
         for item in bar(good, "writing", progress):
             changes: dict[str, Any] = {"name": item.name}
             if item.department:
@@ -74,17 +69,15 @@ async def import_helpers(
             user = users.get(item.phone)
             if user is None:
                 changes.setdefault("role", Role.HELPER)
-                user = User(phone=item.phone, **changes)
+                user = q.add_user(session, phone=item.phone, **changes)
                 users[item.phone] = user
-                new_users.append(user)
                 report.created += 1
             elif set_changed(user, changes):
                 report.updated += 1
             else:
                 report.unchanged += 1
-        session.add_all(new_users)
         report.applied = True
         report.units_created, report.departments_created = tree.created, departments.created
         audit(session, report, actor_label)
-        await session.flush()
+        await q.flush(session)
     return report
