@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Literal, TextIO
 
@@ -17,11 +17,13 @@ from bot.importing.readers import UnreadableFile, read_table
 from bot.importing.run import ImportReport, import_helpers, import_households
 from bot.importing.validate import clean_name, parse_role, split_scope
 from storage.db import create_engine, session_factory, unit_of_work
-from storage.enums import Role
+from storage.enums import OrgKind, Role
 from storage.migrate import upgrade
+from storage.models import OrgUnit
 from storage.queries import imports as q
 
 MAX_ERROR_LINES = 50
+SCOPE_FORMAT = "鄉鎮/村"
 EXIT_OK, EXIT_BAD_ROWS, EXIT_UNREADABLE = 0, 1, 2
 EXIT_GRANT_FAILED = 1
 
@@ -124,6 +126,23 @@ async def run_grant(
         await engine.dispose()
 
 
+def _scope_unit(tree: OrgTree, names: Sequence[str]) -> OrgUnit | str:
+    """The unit a scope names, or why none; a lone village name is taken when unambiguous."""
+    unit = tree.find(names)
+    if unit is not None:
+        return unit
+    villages = tree.villages_named(names[0]) if len(names) == 1 else []
+    if len(villages) == 1:
+        return villages[0]
+    paths = ["/".join(tree.path_names(v.id)) for v in villages]
+    if paths:
+        reason = f"{names[0]} is a village in more than one township ({', '.join(paths)})"
+    else:
+        reason = tree.explain_missing(names)
+    example = paths[0] if paths else tree.example_village()
+    return f"{reason}; write it as {SCOPE_FORMAT}" + (f", e.g. {example}" if example else "")
+
+
 async def _grant(
     session: q.AsyncSession,
     settings: Settings,
@@ -139,10 +158,13 @@ async def _grant(
     scope_changes: dict[str, int | None] = {}
     if scope is not None:
         names = split_scope(scope, settings.county_name)
-        unit = tree.find(names) if names else None
-        if names and unit is None:
-            print(f"error: unknown scope {scope!r}: {tree.explain_missing(names)}", file=err)
+        unit = _scope_unit(tree, names) if names else None
+        if isinstance(unit, str):
+            print(f"error: unknown scope {scope!r}: {unit}", file=err)
             return EXIT_GRANT_FAILED
+        if unit is not None and len(names) == 1 and unit.kind == OrgKind.VILLAGE:
+            path = "/".join(tree.path_names(unit.id))
+            print(f"scope {scope!r} read as {path} (scopes are written {SCOPE_FORMAT})", file=out)
         scope_changes["scope_id"] = unit.id if unit else None
     created = user is None
     if user is None:
@@ -215,6 +237,6 @@ def add_arguments(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
     grant = commands.add_parser("grant", help="set a user's role and scope")
     grant.add_argument("phone", metavar="PHONE")
     grant.add_argument("role", metavar="ROLE", help="helper, office, leader or member")
-    grant.add_argument("--scope", help="township or township/village the user may see")
+    grant.add_argument("--scope", help="what the user may see: 鄉鎮 or 鄉鎮/村 (township/village)")
     grant.add_argument("--name", help="create the user with this name if the phone is new")
     grant.set_defaults(handler=_grant_handler)

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from bot.config import Settings
+from bot.domain.script import fold, same_name
 from bot.importing.columns import HOUSEHOLD_COLUMNS, map_headers
 from bot.importing.orgtree import OrgTree
 from bot.importing.readers import as_table
@@ -45,11 +46,11 @@ class _Lookup:
         self.by_phone = {u.phone: u for u in users}
         self.by_name: dict[str, list[User]] = defaultdict(list)
         for user in users:
-            self.by_name[user.name].append(user)
+            self.by_name[fold(user.name)].append(user)
         self.by_hash = {h.id_hash: h for h in households if h.id_hash}
         self.by_place: dict[tuple[int, str], list[Household]] = defaultdict(list)
         for household in households:
-            self.by_place[(household.village_id, household.head_name)].append(household)
+            self.by_place[(household.village_id, fold(household.head_name))].append(household)
         self.open: dict[int, list[Pairing]] = defaultdict(list)
 
     def helper(self, item: HouseholdRow, label: str) -> User | str:
@@ -60,7 +61,7 @@ class _Lookup:
                 return f"{label} {item.helper_phone} is not a known helper (import helpers first)"
             found = [user]
         else:
-            found = self.by_name.get(item.helper_name or "", [])
+            found = self.by_name.get(fold(item.helper_name or ""), [])
         if len(found) == 1:
             if not found[0].active:
                 return f"{label} {found[0].name} is no longer active"
@@ -75,7 +76,7 @@ class _Lookup:
             return self.by_hash[item.id_hash]
         if village_id is None:
             return None
-        same = self.by_place.get((village_id, item.head_name), [])
+        same = self.by_place.get((village_id, fold(item.head_name)), [])
         if item.id_hash is not None:
             # A household first imported without an ID number gets it now.
             same = [h for h in same if h.id_hash is None]
@@ -102,6 +103,9 @@ def _household_changes(item: HouseholdRow, existing: Household | None) -> dict[s
         "causes": list(item.causes),
         "income_per_capita": item.income,
     }
+    if existing is not None and same_name(existing.head_name, item.head_name):
+        # Only the script differs: the stored spelling stays.
+        del changes["head_name"]
     if item.id_hash is not None:
         changes.update(id_hash=item.id_hash, id_masked=item.id_masked)
     if item.phone is not None:
@@ -147,7 +151,7 @@ async def import_households(
     # A row without an ID number is known by its place and name, which no other row may share.
     names = duplicates(
         parsed,
-        lambda r: (r.township, r.village, r.head_name),
+        lambda r: (fold(r.township), fold(r.village), fold(r.head_name)),
         lambda r: r.row,
         f"same {headers['head_name']} in the same village",
     )

@@ -1,9 +1,14 @@
-"""The organisation tree and departments, loaded once and grown as imports need them."""
+"""The organisation tree and departments, loaded once and grown as imports need them.
+
+Names match through `fold`, so 青山镇 finds the stored 青山鎮; a new unit or department keeps
+the name as the file first wrote it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.domain.script import fold
 from storage.enums import OrgKind
 from storage.models import Department, OrgUnit
 from storage.queries import imports as q
@@ -13,12 +18,12 @@ LEVELS = (OrgKind.TOWNSHIP, OrgKind.VILLAGE, OrgKind.GROUP)
 
 
 class OrgTree:
-    """Every org unit in memory, keyed by (parent, kind, name); new units keep `path` right."""
+    """Every org unit in memory, keyed by (parent, kind, folded name); keeps `path` right."""
 
     def __init__(self, session: q.AsyncSession, county_name: str, units: Sequence[OrgUnit]):
         self.session = session
         self.county_name = county_name
-        self._by_key = {(u.parent_id, u.kind, u.name): u for u in units}
+        self._by_key = {(u.parent_id, u.kind, fold(u.name)): u for u in units}
         self.created = 0
 
     @classmethod
@@ -29,7 +34,7 @@ class OrgTree:
 
     def county(self) -> OrgUnit | None:
         """The county unit named in the settings, if it exists yet."""
-        return self._by_key.get((None, OrgKind.COUNTY, self.county_name))
+        return self._by_key.get((None, OrgKind.COUNTY, fold(self.county_name)))
 
     def find(self, names: Sequence[str]) -> OrgUnit | None:
         """The unit at township[/village[/group]] under the county, or None."""
@@ -37,8 +42,24 @@ class OrgTree:
         for kind, name in zip(LEVELS, names, strict=False):
             if unit is None:
                 return None
-            unit = self._by_key.get((unit.id, kind, name))
+            unit = self._by_key.get((unit.id, kind, fold(name)))
         return unit
+
+    def villages_named(self, name: str) -> list[OrgUnit]:
+        """Every village of that (folded) name, in any township."""
+        key = fold(name)
+        return [
+            unit
+            for (_, kind, folded), unit in self._by_key.items()
+            if kind == OrgKind.VILLAGE and folded == key
+        ]
+
+    def example_village(self) -> str | None:
+        """The township/village path of some stored village, to show the scope format."""
+        for unit in self._by_key.values():
+            if unit.kind == OrgKind.VILLAGE:
+                return "/".join(self.path_names(unit.id))
+        return None
 
     def explain_missing(self, names: Sequence[str]) -> str:
         """Which part of a township/village/group path does not exist, in plain words."""
@@ -46,7 +67,7 @@ class OrgTree:
         if unit is None:
             return f"the county {self.county_name} has no townships or villages yet"
         for depth, (kind, name) in enumerate(zip(LEVELS, names, strict=False)):
-            child = self._by_key.get((unit.id, kind, name))
+            child = self._by_key.get((unit.id, kind, fold(name)))
             if child is None:
                 where = "/".join(names[:depth]) or self.county_name
                 return f"there is no {kind.value} {name!r} in {where}"
@@ -55,7 +76,7 @@ class OrgTree:
 
     async def _create(self, parent: OrgUnit | None, kind: OrgKind, name: str) -> OrgUnit:
         unit = await q.add_org_unit(self.session, parent, kind, name)
-        self._by_key[(unit.parent_id, kind, name)] = unit
+        self._by_key[(unit.parent_id, kind, fold(name))] = unit
         self.created += 1
         return unit
 
@@ -70,7 +91,7 @@ class OrgTree:
         """The unit at township[/village[/group]], creating any missing level."""
         unit = await self.ensure_county()
         for kind, name in zip(LEVELS, names, strict=False):
-            child = self._by_key.get((unit.id, kind, name))
+            child = self._by_key.get((unit.id, kind, fold(name)))
             unit = child if child is not None else await self._create(unit, kind, name)
         return unit
 
@@ -90,7 +111,7 @@ class Departments:
 
     def __init__(self, session: q.AsyncSession, departments: Sequence[Department]):
         self.session = session
-        self._by_name = {d.name: d for d in departments}
+        self._by_name = {fold(d.name): d for d in departments}
         self.created = 0
 
     @classmethod
@@ -100,13 +121,13 @@ class Departments:
 
     def get(self, name: str) -> Department | None:
         """The department of that name, if any."""
-        return self._by_name.get(name)
+        return self._by_name.get(fold(name))
 
     async def ensure(self, name: str) -> Department:
         """The department of that name, created when missing."""
-        department = self._by_name.get(name)
+        department = self._by_name.get(fold(name))
         if department is None:
             department = await q.add_department(self.session, name)
-            self._by_name[name] = department
+            self._by_name[fold(name)] = department
             self.created += 1
         return department

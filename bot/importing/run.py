@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import Settings
+from bot.domain.script import same_name
 from bot.importing.columns import HELPER_COLUMNS, map_headers
 from bot.importing.households import import_households
 from bot.importing.orgtree import Departments, OrgTree
@@ -67,6 +68,9 @@ async def import_helpers(
             if item.scope is not None:
                 changes["scope_id"] = (await tree.ensure(item.scope)).id if item.scope else None
             user = users.get(item.phone)
+            if user is not None and same_name(user.name, item.name):
+                # Only the script differs: the stored spelling stays.
+                del changes["name"]
             if user is None:
                 changes.setdefault("role", Role.HELPER)
                 user = q.add_user(session, phone=item.phone, **changes)

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.domain.script import same_name
 from bot.identity import (
     InvalidIdNumber,
     InvalidPhone,
@@ -133,7 +134,7 @@ def split_scope(text: str, county_name: str) -> tuple[str, ...]:
     """A "鄉鎮/村" scope as its names below the county (a leading county name is dropped)."""
     parts = [clean_name(p) for p in re.split(r"[/\\]", unicodedata.normalize("NFKC", text))]
     names = tuple(p for p in parts if p)
-    if names and names[0] == clean_name(county_name):
+    if names and same_name(names[0], clean_name(county_name)):
         names = names[1:]
     return names
 

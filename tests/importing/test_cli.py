@@ -204,3 +204,26 @@ async def test_arguments_reach_the_handlers(
     )
     assert await args.handler(settings, args) == 0
     assert (await _users(settings))["+8613800000013"].role == Role.LEADER
+
+
+async def test_grant_scopes_in_either_script(settings: Settings) -> None:
+    await _import(settings, "helpers", TEMPLATES / "helpers.csv")
+    await _import(settings, "households", TEMPLATES / "households.csv")
+    code, output = await _grant(settings, "13800000001", "office", scope="青山镇/大寨村")
+    assert code == 0, output.text
+    # The stored names are shown as imported.
+    assert "scope 青山鎮/大寨村" in output.out.getvalue()
+    code, output = await _grant(settings, "13800000002", "leader", scope="龙塘乡")
+    assert code == 0 and "scope 龍塘鄉" in output.out.getvalue()
+
+
+async def test_grant_scope_without_its_township(settings: Settings) -> None:
+    await _import(settings, "helpers", TEMPLATES / "helpers.csv")
+    await _import(settings, "households", TEMPLATES / "households.csv")
+    code, output = await _grant(settings, "13800000001", "office", scope="大寨村")
+    assert code == 0, output.text
+    assert "'大寨村' read as 青山鎮/大寨村 (scopes are written 鄉鎮/村)" in output.out.getvalue()
+    assert "scope 青山鎮/大寨村" in output.out.getvalue()
+    code, output = await _grant(settings, "13800000001", "office", scope="無此村")
+    assert code == 1
+    assert "write it as 鄉鎮/村, e.g. " in output.err.getvalue()
