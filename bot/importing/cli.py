@@ -37,6 +37,8 @@ Handler = Callable[[Settings, argparse.Namespace], Awaitable[int]]
 
 def _summary(report: ImportReport) -> str:
     text = f"{report.source}: {report.rows} rows — "
+    if report.blocker is not None:
+        return text + "nothing imported"
     if not report.applied:
         return text + f"{len(report.errors)} bad"
     text += f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged"
@@ -80,6 +82,9 @@ async def run_import(
     if len(report.errors) > MAX_ERROR_LINES:
         print(f"… and {len(report.errors) - MAX_ERROR_LINES} more", file=err)
     print(_summary(report), file=out)
+    if report.blocker is not None:
+        print(f"error: {report.blocker}", file=err)
+        return EXIT_BAD_ROWS
     if not report.applied:
         print("nothing was imported; fix the rows above or pass --skip-bad", file=err)
         return EXIT_BAD_ROWS

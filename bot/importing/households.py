@@ -20,11 +20,17 @@ from bot.importing.report import (
     bar,
     duplicates,
     prepare,
+    repeats,
     set_changed,
 )
-from bot.importing.validate import HouseholdRow, RowError, parse_household_row
+from bot.importing.validate import (
+    HouseholdRow,
+    RowError,
+    helper_reference,
+    parse_household_row,
+)
 from storage.base import utcnow
-from storage.enums import HomeSource, HouseholdStatus
+from storage.enums import HomeSource, HouseholdStatus, Role
 from storage.models import Household, Pairing, User
 from storage.queries import imports as q
 
@@ -53,22 +59,25 @@ class _Lookup:
             self.by_place[(household.village_id, fold(household.head_name))].append(household)
         self.open: dict[int, list[Pairing]] = defaultdict(list)
 
-    def helper(self, item: HouseholdRow, label: str) -> User | str:
-        """The helper a row names, or why it names none."""
-        if item.helper_phone is not None:
-            user = self.by_phone.get(item.helper_phone)
-            if user is None:
-                return f"{label} {item.helper_phone} is not a known helper (import helpers first)"
-            found = [user]
-        else:
-            found = self.by_name.get(fold(item.helper_name or ""), [])
+        self.has_helpers = any(u.role == Role.HELPER and u.active for u in users)
+
+    def _found(self, phone: str | None, name: str | None) -> list[User]:
+        if phone is not None:
+            user = self.by_phone.get(phone)
+            return [user] if user is not None else []
+        return self.by_name.get(fold(name or ""), [])
+
+    def helper(self, phone: str | None, name: str | None, label: str) -> User | str | None:
+        """The helper a row names, or why it names none; None when nobody by that name exists
+        (the caller says so, once for the file when no helper is stored at all)."""
+        found = self._found(phone, name)
         if len(found) == 1:
             if not found[0].active:
                 return f"{label} {found[0].name} is no longer active"
             return found[0]
         if not found:
-            return f"{label} {item.helper_name!r} is not a known helper (import helpers first)"
-        return f"{label} {item.helper_name!r} matches {len(found)} people; use the phone number"
+            return None
+        return f"{label} {name!r} matches {len(found)} people; use the phone number"
 
     def household(self, item: HouseholdRow, village_id: int | None) -> Household | str | None:
         """The stored household a row updates, None for a new one, or why it is ambiguous."""
@@ -140,12 +149,22 @@ async def import_households(
     headers = map_headers(table.headers, HOUSEHOLD_COLUMNS)
     report = prepare(table, source, "households")
     parsed: list[HouseholdRow] = []
+    # Every row's problems, and how it names its helper (looked up even for a bad row).
+    problems: dict[int, list[str]] = defaultdict(list)
+    references: dict[int, tuple[str | None, str | None]] = {}
     for raw in bar(table.rows, "checking", progress):
         result = parse_household_row(raw.number, raw.cells, headers, id_key=key)
         if isinstance(result, RowError):
-            report.errors.append(result)
+            problems[raw.number].append(result.reason)
+            reference = helper_reference(raw.cells, headers)
+            if reference is not None:
+                references[raw.number] = reference
         else:
             parsed.append(result)
+            references[result.row] = (result.helper_phone, result.helper_name)
+    for number, first in repeats(parsed, lambda r: r.row).items():
+        problems[number].append(f"duplicate of row {first}")
+    parsed = [r for r in parsed if r.row not in problems]
     id_label, helper_label = headers.get("id_number", "身份證號"), headers["helper"]
     bad = duplicates(parsed, lambda r: r.id_hash, lambda r: r.row, f"same {id_label}")
     # A row without an ID number is known by its place and name, which no other row may share.
@@ -158,33 +177,52 @@ async def import_households(
     for item in parsed:
         if item.id_hash is None and item.row in names:
             bad.setdefault(item.row, names[item.row])
+    for number, reason in bad.items():
+        problems[number].append(reason)
     async with q.transaction(session):
         lookup = await _load(session)
         tree = await OrgTree.load(session, settings.county_name)
+        helpers: dict[int, User] = {}
+        unknown: dict[int, str] = {}
+        for number, (phone, name) in references.items():
+            helper = lookup.helper(phone, name, helper_label)
+            if isinstance(helper, User):
+                helpers[number] = helper
+            elif helper is None:
+                unknown[number] = (
+                    f"{helper_label} {phone or repr(name)} is not a known helper "
+                    "(import helpers first)"
+                )
+            else:
+                problems[number].append(helper)
+        if unknown and not lookup.has_helpers:
+            # Every row would say the same thing: say it once.
+            report.blocker = "no helpers are stored yet: import the helpers file first"
+        else:
+            for number, reason in unknown.items():
+                problems[number].append(reason)
         plans: list[_Plan] = []
         for item in bar(parsed, "matching", progress):
-            if item.row in bad:
+            if item.row in problems or item.row not in helpers:
                 continue
-            helper = lookup.helper(item, helper_label)
             village = tree.find((item.township, item.village))
             existing = lookup.household(item, village.id if village else None)
-            problems = [p for p in (helper, existing) if isinstance(p, str)]
-            if problems:
-                bad[item.row] = "; ".join(problems)
+            if isinstance(existing, str):
+                problems[item.row].append(existing)
             else:
-                assert isinstance(helper, User) and not isinstance(existing, str)
-                plans.append(_Plan(item, helper, existing))
+                plans.append(_Plan(item, helpers[item.row], existing))
         targets = duplicates(
             [p for p in plans if p.existing is not None],
             lambda p: p.existing.id if p.existing else None,
             lambda p: p.item.row,
             "updates the same stored household",
         )
-        bad.update(targets)
-        report.errors.extend(RowError(n, reason) for n, reason in bad.items())
-        report.errors.sort(key=lambda e: e.row)
-        if report.errors and not skip_bad:
+        for number, reason in targets.items():
+            problems[number].append(reason)
+        report.errors.extend(RowError(n, "; ".join(r)) for n, r in sorted(problems.items()))
+        if report.blocker is not None or (report.errors and not skip_bad):
             return report
+        plans = [p for p in plans if p.item.row not in problems]
         plans = [p for p in plans if p.item.row not in bad]
         await _apply_households(session, plans, lookup, tree, report, today, progress)
         report.applied = True

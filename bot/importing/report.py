@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import Any, Literal, TypeVar
 
 from tqdm import tqdm
 
+from bot.domain.script import fold
 from bot.importing.readers import Table
 from bot.importing.validate import RowError
 from storage.queries import imports as q
@@ -34,6 +36,8 @@ class ImportReport:
     pairings_ended: int = 0
     units_created: int = 0
     departments_created: int = 0
+    # Why nothing could be imported, when the reason is the file's rather than a row's.
+    blocker: str | None = None
 
     @property
     def skipped(self) -> int:
@@ -77,6 +81,30 @@ def duplicates(
                 others = ", ".join(str(o) for o in numbers if o != n)
                 reasons[n] = f"{what} as row {others}"
     return reasons
+
+
+def _folded(value: object) -> object:
+    if isinstance(value, str):
+        return fold(value)
+    if isinstance(value, tuple):
+        return tuple(_folded(v) for v in value)
+    return value
+
+
+def repeats(items: Sequence[T], row: Callable[[T], int]) -> dict[int, int]:
+    """Row → the earlier row it repeats exactly (names compared in either script)."""
+    first: dict[object, int] = {}
+    found: dict[int, int] = {}
+    for item in items:
+        assert dataclasses.is_dataclass(item)
+        key = tuple(
+            _folded(getattr(item, f.name)) for f in dataclasses.fields(item) if f.name != "row"
+        )
+        if key in first:
+            found[row(item)] = first[key]
+        else:
+            first[key] = row(item)
+    return found
 
 
 def audit(session: q.AsyncSession, report: ImportReport, actor_label: str) -> None:

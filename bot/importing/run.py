@@ -17,6 +17,7 @@ from bot.importing.report import (
     bar,
     duplicates,
     prepare,
+    repeats,
     set_changed,
 )
 from bot.importing.validate import HelperRow, RowError, parse_helper_row
@@ -48,6 +49,9 @@ async def import_helpers(
             report.errors.append(result)
         else:
             parsed.append(result)
+    again = repeats(parsed, lambda r: r.row)
+    report.errors.extend(RowError(n, f"duplicate of row {first}") for n, first in again.items())
+    parsed = [r for r in parsed if r.row not in again]
     label = headers["phone"]
     dup = duplicates(parsed, lambda r: r.phone, lambda r: r.row, f"same {label}")
     report.errors.extend(RowError(n, reason) for n, reason in dup.items())

@@ -243,6 +243,25 @@ def _coordinates(row: _Cells) -> tuple[float | None, float | None]:
     return lat, lon
 
 
+def _helper(row: _Cells) -> tuple[str | None, str | None]:
+    raw = row.required(_P["helper"])
+    if raw and _PHONE_LIKE.fullmatch(unicodedata.normalize("NFKC", raw)):
+        return _phone(row, _P["helper"], raw), None
+    return None, clean_name(raw) or None
+
+
+def helper_reference(
+    cells: Mapping[str, str], headers: Mapping[str, str]
+) -> tuple[str | None, str | None] | None:
+    """The (phone, name) by which a households row names its helper; None when it names none.
+
+    A bad row is still looked up by it, so that an unknown helper is reported with the row's
+    other problems rather than after they are fixed.
+    """
+    phone, name = _helper(_Cells(cells, headers))
+    return (phone, name) if phone or name else None
+
+
 def parse_household_row(
     number: int, cells: Mapping[str, str], headers: Mapping[str, str], *, id_key: str
 ) -> HouseholdRow | RowError:
@@ -312,12 +331,7 @@ def parse_household_row(
             )
     raw_phone = row.text(_P["phone"])
     phone = _phone(row, _P["phone"], raw_phone) if raw_phone else None
-    helper_phone = helper_name = None
-    raw_helper = row.required(_P["helper"])
-    if raw_helper and _PHONE_LIKE.fullmatch(unicodedata.normalize("NFKC", raw_helper)):
-        helper_phone = _phone(row, _P["helper"], raw_helper)
-    elif raw_helper:
-        helper_name = clean_name(raw_helper)
+    helper_phone, helper_name = _helper(row)
     latitude, longitude = _coordinates(row)
     if row.problems:
         return RowError(number, "; ".join(row.problems))

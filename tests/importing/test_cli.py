@@ -227,3 +227,12 @@ async def test_grant_scope_without_its_township(settings: Settings) -> None:
     code, output = await _grant(settings, "13800000001", "office", scope="無此村")
     assert code == 1
     assert "write it as 鄉鎮/村, e.g. " in output.err.getvalue()
+
+
+async def test_households_before_helpers_print_one_line(settings: Settings) -> None:
+    code, output = await _import(settings, "households", TEMPLATES / "households.csv")
+    assert code == 1
+    assert output.err.getvalue() == (
+        "error: no helpers are stored yet: import the helpers file first\n"
+    )
+    assert output.out.getvalue() == "households.csv: 100 rows — nothing imported\n"
