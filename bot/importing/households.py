@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.domain.script import fold, same_name
+from bot.i18n import N_
 from bot.importing.columns import HOUSEHOLD_COLUMNS, map_headers
 from bot.importing.orgtree import OrgTree
 from bot.importing.readers import as_table
@@ -25,9 +26,11 @@ from bot.importing.report import (
 )
 from bot.importing.validate import (
     HouseholdRow,
+    Problem,
     RowError,
     helper_reference,
     parse_household_row,
+    problem,
 )
 from storage.base import utcnow
 from storage.enums import HomeSource, HouseholdStatus, Role
@@ -67,19 +70,26 @@ class _Lookup:
             return [user] if user is not None else []
         return self.by_name.get(fold(name or ""), [])
 
-    def helper(self, phone: str | None, name: str | None, label: str) -> User | str | None:
+    def helper(self, phone: str | None, name: str | None, label: str) -> User | Problem | None:
         """The helper a row names, or why it names none; None when nobody by that name exists
         (the caller says so, once for the file when no helper is stored at all)."""
         found = self._found(phone, name)
         if len(found) == 1:
             if not found[0].active:
-                return f"{label} {found[0].name} is no longer active"
+                return problem(
+                    N_("{column} {name} is no longer active"), column=label, name=found[0].name
+                )
             return found[0]
         if not found:
             return None
-        return f"{label} {name!r} matches {len(found)} people; use the phone number"
+        return problem(
+            N_("{column} {name} matches {count} people; use the phone number"),
+            column=label,
+            name=repr(name),
+            count=len(found),
+        )
 
-    def household(self, item: HouseholdRow, village_id: int | None) -> Household | str | None:
+    def household(self, item: HouseholdRow, village_id: int | None) -> Household | Problem | None:
         """The stored household a row updates, None for a new one, or why it is ambiguous."""
         if item.id_hash is not None and item.id_hash in self.by_hash:
             return self.by_hash[item.id_hash]
@@ -90,9 +100,14 @@ class _Lookup:
             # A household first imported without an ID number gets it now.
             same = [h for h in same if h.id_hash is None]
         if len(same) > 1:
-            return (
-                f"{len(same)} households in {item.township}/{item.village} are headed by "
-                f"{item.head_name}; add the ID number to tell them apart"
+            return problem(
+                N_(
+                    "{count} households in {place} are headed by {name}; "
+                    "add the ID number to tell them apart"
+                ),
+                count=len(same),
+                place=f"{item.township}/{item.village}",
+                name=item.head_name,
             )
         return same[0] if same else None
 
@@ -150,12 +165,12 @@ async def import_households(
     report = prepare(table, source, "households")
     parsed: list[HouseholdRow] = []
     # Every row's problems, and how it names its helper (looked up even for a bad row).
-    problems: dict[int, list[str]] = defaultdict(list)
+    problems: dict[int, list[Problem]] = defaultdict(list)
     references: dict[int, tuple[str | None, str | None]] = {}
     for raw in bar(table.rows, "checking", progress):
         result = parse_household_row(raw.number, raw.cells, headers, id_key=key)
         if isinstance(result, RowError):
-            problems[raw.number].append(result.reason)
+            problems[raw.number].extend(result.problems)
             reference = helper_reference(raw.cells, headers)
             if reference is not None:
                 references[raw.number] = reference
@@ -163,16 +178,23 @@ async def import_households(
             parsed.append(result)
             references[result.row] = (result.helper_phone, result.helper_name)
     for number, first in repeats(parsed, lambda r: r.row).items():
-        problems[number].append(f"duplicate of row {first}")
+        problems[number].append(problem(N_("duplicate of row {row}"), row=first))
     parsed = [r for r in parsed if r.row not in problems]
     id_label, helper_label = headers.get("id_number", "身份證號"), headers["helper"]
-    bad = duplicates(parsed, lambda r: r.id_hash, lambda r: r.row, f"same {id_label}")
+    bad = duplicates(
+        parsed,
+        lambda r: r.id_hash,
+        lambda r: r.row,
+        N_("same {column} as row {rows}"),
+        column=id_label,
+    )
     # A row without an ID number is known by its place and name, which no other row may share.
     names = duplicates(
         parsed,
         lambda r: (fold(r.township), fold(r.village), fold(r.head_name)),
         lambda r: r.row,
-        f"same {headers['head_name']} in the same village",
+        N_("same {column} in the same village as row {rows}"),
+        column=headers["head_name"],
     )
     for item in parsed:
         if item.id_hash is None and item.row in names:
@@ -183,21 +205,24 @@ async def import_households(
         lookup = await _load(session)
         tree = await OrgTree.load(session, settings.county_name)
         helpers: dict[int, User] = {}
-        unknown: dict[int, str] = {}
+        unknown: dict[int, Problem] = {}
         for number, (phone, name) in references.items():
             helper = lookup.helper(phone, name, helper_label)
             if isinstance(helper, User):
                 helpers[number] = helper
             elif helper is None:
-                unknown[number] = (
-                    f"{helper_label} {phone or repr(name)} is not a known helper "
-                    "(import helpers first)"
+                unknown[number] = problem(
+                    N_("{column} {helper} is not a known helper (import helpers first)"),
+                    column=helper_label,
+                    helper=phone or repr(name),
                 )
             else:
                 problems[number].append(helper)
         if unknown and not lookup.has_helpers:
             # Every row would say the same thing: say it once.
-            report.blocker = "no helpers are stored yet: import the helpers file first"
+            report.blocker = problem(
+                N_("no helpers are stored yet: import the helpers file first")
+            )
         else:
             for number, reason in unknown.items():
                 problems[number].append(reason)
@@ -207,7 +232,7 @@ async def import_households(
                 continue
             village = tree.find((item.township, item.village))
             existing = lookup.household(item, village.id if village else None)
-            if isinstance(existing, str):
+            if isinstance(existing, Problem):
                 problems[item.row].append(existing)
             else:
                 plans.append(_Plan(item, helpers[item.row], existing))
@@ -215,11 +240,11 @@ async def import_households(
             [p for p in plans if p.existing is not None],
             lambda p: p.existing.id if p.existing else None,
             lambda p: p.item.row,
-            "updates the same stored household",
+            N_("updates the same stored household as row {rows}"),
         )
         for number, reason in targets.items():
             problems[number].append(reason)
-        report.errors.extend(RowError(n, "; ".join(r)) for n, r in sorted(problems.items()))
+        report.errors.extend(RowError(n, tuple(r)) for n, r in sorted(problems.items()))
         if report.blocker is not None or (report.errors and not skip_bad):
             return report
         plans = [p for p in plans if p.item.row not in problems]

@@ -9,12 +9,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.script import fold
+from bot.i18n import N_
+from bot.importing.validate import Problem, problem
 from storage.enums import OrgKind
 from storage.models import Department, OrgUnit
 from storage.queries import imports as q
 
 # Depth below the county → kind of unit.
 LEVELS = (OrgKind.TOWNSHIP, OrgKind.VILLAGE, OrgKind.GROUP)
+_MISSING = {
+    OrgKind.TOWNSHIP: N_("there is no township {name} in {where}"),
+    OrgKind.VILLAGE: N_("there is no village {name} in {where}"),
+    OrgKind.GROUP: N_("there is no group {name} in {where}"),
+}
 
 
 class OrgTree:
@@ -61,18 +68,21 @@ class OrgTree:
                 return "/".join(self.path_names(unit.id))
         return None
 
-    def explain_missing(self, names: Sequence[str]) -> str:
+    def explain_missing(self, names: Sequence[str]) -> Problem:
         """Which part of a township/village/group path does not exist, in plain words."""
         unit = self.county()
         if unit is None:
-            return f"the county {self.county_name} has no townships or villages yet"
+            return problem(
+                N_("the county {county} has no townships or villages yet"),
+                county=self.county_name,
+            )
         for depth, (kind, name) in enumerate(zip(LEVELS, names, strict=False)):
             child = self._by_key.get((unit.id, kind, fold(name)))
             if child is None:
                 where = "/".join(names[:depth]) or self.county_name
-                return f"there is no {kind.value} {name!r} in {where}"
+                return problem(_MISSING[kind], name=repr(name), where=where)
             unit = child
-        return "it exists"
+        return problem(N_("it exists"))
 
     async def _create(self, parent: OrgUnit | None, kind: OrgKind, name: str) -> OrgUnit:
         unit = await q.add_org_unit(self.session, parent, kind, name)

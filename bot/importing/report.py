@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from bot.domain.script import fold
 from bot.importing.readers import Table
-from bot.importing.validate import RowError
+from bot.importing.validate import Problem, RowError, problem
 from storage.queries import imports as q
 
 Kind = Literal["helpers", "households"]
@@ -37,7 +37,7 @@ class ImportReport:
     units_created: int = 0
     departments_created: int = 0
     # Why nothing could be imported, when the reason is the file's rather than a row's.
-    blocker: str | None = None
+    blocker: Problem | None = None
 
     @property
     def skipped(self) -> int:
@@ -66,20 +66,24 @@ def bar(items: Sequence[T], desc: str, progress: bool | None) -> Iterable[T]:
 
 
 def duplicates(
-    items: Sequence[T], key: Callable[[T], Hashable | None], row: Callable[[T], int], what: str
-) -> dict[int, str]:
-    """Row → reason for every row whose key another row of the same file shares."""
+    items: Sequence[T],
+    key: Callable[[T], Hashable | None],
+    row: Callable[[T], int],
+    message: str,
+    **params: object,
+) -> dict[int, Problem]:
+    """Row → problem for every row whose key another row shares; `message` names {rows}."""
     groups: dict[Hashable, list[int]] = defaultdict(list)
     for item in items:
         k = key(item)
         if k is not None:
             groups[k].append(row(item))
-    reasons: dict[int, str] = {}
+    reasons: dict[int, Problem] = {}
     for numbers in groups.values():
         if len(numbers) > 1:
             for n in numbers:
                 others = ", ".join(str(o) for o in numbers if o != n)
-                reasons[n] = f"{what} as row {others}"
+                reasons[n] = problem(message, rows=others, **params)
     return reasons
 
 

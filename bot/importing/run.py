@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.domain.script import same_name
+from bot.i18n import N_
 from bot.importing.columns import HELPER_COLUMNS, map_headers
 from bot.importing.households import import_households
 from bot.importing.orgtree import Departments, OrgTree
@@ -20,7 +21,7 @@ from bot.importing.report import (
     repeats,
     set_changed,
 )
-from bot.importing.validate import HelperRow, RowError, parse_helper_row
+from bot.importing.validate import HelperRow, RowError, parse_helper_row, problem
 from storage.enums import Role
 from storage.queries import imports as q
 
@@ -50,11 +51,16 @@ async def import_helpers(
         else:
             parsed.append(result)
     again = repeats(parsed, lambda r: r.row)
-    report.errors.extend(RowError(n, f"duplicate of row {first}") for n, first in again.items())
+    report.errors.extend(
+        RowError(n, (problem(N_("duplicate of row {row}"), row=first),))
+        for n, first in again.items()
+    )
     parsed = [r for r in parsed if r.row not in again]
     label = headers["phone"]
-    dup = duplicates(parsed, lambda r: r.phone, lambda r: r.row, f"same {label}")
-    report.errors.extend(RowError(n, reason) for n, reason in dup.items())
+    dup = duplicates(
+        parsed, lambda r: r.phone, lambda r: r.row, N_("same {column} as row {rows}"), column=label
+    )
+    report.errors.extend(RowError(n, (reason,)) for n, reason in dup.items())
     report.errors.sort(key=lambda e: e.row)
     if report.errors and not skip_bad:
         return report

@@ -446,7 +446,8 @@ async def test_households_before_helpers_say_so_once(
     rows = [household_row(f"戶{i}", f"1380000{i:04d}") for i in range(60)]
     rows[5]["人口數"] = "abc"
     report = await _households(sessions, settings, rows, skip_bad=True)
-    assert report.blocker == "no helpers are stored yet: import the helpers file first"
+    assert report.blocker is not None
+    assert report.blocker.render() == "no helpers are stored yet: import the helpers file first"
     assert [(e.row, e.reason) for e in report.errors] == [
         (7, "人口數 must be a whole number 1–30, got 'abc'")
     ]
