@@ -6,13 +6,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
-
-from sqlalchemy import Table, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any
 
 from bot.config import Settings
-from bot.domain.vocabulary import HomeSource, HouseholdStatus
+from bot.domain.script import fold, same_name
+from bot.domain.vocabulary import HomeSource, HouseholdStatus, Role
+from bot.i18n import N_
 from bot.importing.columns import HOUSEHOLD_COLUMNS, map_headers
 from bot.importing.orgtree import OrgTree
 from bot.importing.readers import as_table
@@ -23,18 +22,23 @@ from bot.importing.report import (
     bar,
     duplicates,
     prepare,
+    repeats,
     set_changed,
-    transaction,
 )
-from bot.importing.validate import HouseholdRow, RowError, parse_household_row
+from bot.importing.validate import (
+    HouseholdRow,
+    Problem,
+    RowError,
+    helper_reference,
+    parse_household_row,
+    problem,
+)
 from storage.base import utcnow
-from storage.models import Household, HouseholdStatusChange, Pairing, User
+from storage.models import Household, Pairing, User
+from storage.queries import imports as q
 
 PAIRING_REASON = "import"
 IMPORT_STEP = "import"
-_HOUSEHOLDS = cast(Table, Household.__table__)
-_PAIRINGS = cast(Table, Pairing.__table__)
-_STATUS_CHANGES = cast(Table, HouseholdStatusChange.__table__)
 
 
 @dataclass
@@ -51,53 +55,66 @@ class _Lookup:
         self.by_phone = {u.phone: u for u in users}
         self.by_name: dict[str, list[User]] = defaultdict(list)
         for user in users:
-            self.by_name[user.name].append(user)
+            self.by_name[fold(user.name)].append(user)
         self.by_hash = {h.id_hash: h for h in households if h.id_hash}
         self.by_place: dict[tuple[int, str], list[Household]] = defaultdict(list)
         for household in households:
-            self.by_place[(household.village_id, household.head_name)].append(household)
+            self.by_place[(household.village_id, fold(household.head_name))].append(household)
         self.open: dict[int, list[Pairing]] = defaultdict(list)
 
-    def helper(self, item: HouseholdRow, label: str) -> User | str:
-        """The helper a row names, or why it names none."""
-        if item.helper_phone is not None:
-            user = self.by_phone.get(item.helper_phone)
-            if user is None:
-                return f"{label} {item.helper_phone} is not a known helper (import helpers first)"
-            found = [user]
-        else:
-            found = self.by_name.get(item.helper_name or "", [])
+        self.has_helpers = any(u.role == Role.HELPER and u.active for u in users)
+
+    def _found(self, phone: str | None, name: str | None) -> list[User]:
+        if phone is not None:
+            user = self.by_phone.get(phone)
+            return [user] if user is not None else []
+        return self.by_name.get(fold(name or ""), [])
+
+    def helper(self, phone: str | None, name: str | None, label: str) -> User | Problem | None:
+        """The helper a row names, or why it names none; None when nobody by that name exists
+        (the caller says so, once for the file when no helper is stored at all)."""
+        found = self._found(phone, name)
         if len(found) == 1:
             if not found[0].active:
-                return f"{label} {found[0].name} is no longer active"
+                return problem(
+                    N_("{column} {name} is no longer active"), column=label, name=found[0].name
+                )
             return found[0]
         if not found:
-            return f"{label} {item.helper_name!r} is not a known helper (import helpers first)"
-        return f"{label} {item.helper_name!r} matches {len(found)} people; use the phone number"
+            return None
+        return problem(
+            N_("{column} {name} matches {count} people; use the phone number"),
+            column=label,
+            name=repr(name),
+            count=len(found),
+        )
 
-    def household(self, item: HouseholdRow, village_id: int | None) -> Household | str | None:
+    def household(self, item: HouseholdRow, village_id: int | None) -> Household | Problem | None:
         """The stored household a row updates, None for a new one, or why it is ambiguous."""
         if item.id_hash is not None and item.id_hash in self.by_hash:
             return self.by_hash[item.id_hash]
         if village_id is None:
             return None
-        same = self.by_place.get((village_id, item.head_name), [])
+        same = self.by_place.get((village_id, fold(item.head_name)), [])
         if item.id_hash is not None:
             # A household first imported without an ID number gets it now.
             same = [h for h in same if h.id_hash is None]
         if len(same) > 1:
-            return (
-                f"{len(same)} households in {item.township}/{item.village} are headed by "
-                f"{item.head_name}; add the ID number to tell them apart"
+            return problem(
+                N_(
+                    "{count} households in {place} are headed by {name}; "
+                    "add the ID number to tell them apart"
+                ),
+                count=len(same),
+                place=f"{item.township}/{item.village}",
+                name=item.head_name,
             )
         return same[0] if same else None
 
 
-async def _load(session: AsyncSession) -> _Lookup:
-    users = (await session.scalars(select(User))).all()
-    households = (await session.scalars(select(Household))).all()
-    lookup = _Lookup(users, households)
-    for pairing in await session.scalars(select(Pairing).where(Pairing.ended_on.is_(None))):
+async def _load(session: q.AsyncSession) -> _Lookup:
+    lookup = _Lookup(await q.all_users(session), await q.all_households(session))
+    for pairing in await q.open_pairings(session):
         lookup.open[pairing.household_id].append(pairing)
     return lookup
 
@@ -110,6 +127,9 @@ def _household_changes(item: HouseholdRow, existing: Household | None) -> dict[s
         "causes": list(item.causes),
         "income_per_capita": item.income,
     }
+    if existing is not None and same_name(existing.head_name, item.head_name):
+        # Only the script differs: the stored spelling stays.
+        del changes["head_name"]
     if item.id_hash is not None:
         changes.update(id_hash=item.id_hash, id_masked=item.id_masked)
     if item.phone is not None:
@@ -126,7 +146,7 @@ def _household_changes(item: HouseholdRow, existing: Household | None) -> dict[s
 
 
 async def import_households(
-    session: AsyncSession,
+    session: q.AsyncSession,
     rows: Rows,
     *,
     skip_bad: bool,
@@ -144,57 +164,96 @@ async def import_households(
     headers = map_headers(table.headers, HOUSEHOLD_COLUMNS)
     report = prepare(table, source, "households")
     parsed: list[HouseholdRow] = []
+    # Every row's problems, and how it names its helper (looked up even for a bad row).
+    problems: dict[int, list[Problem]] = defaultdict(list)
+    references: dict[int, tuple[str | None, str | None]] = {}
     for raw in bar(table.rows, "checking", progress):
         result = parse_household_row(raw.number, raw.cells, headers, id_key=key)
         if isinstance(result, RowError):
-            report.errors.append(result)
+            problems[raw.number].extend(result.problems)
+            reference = helper_reference(raw.cells, headers)
+            if reference is not None:
+                references[raw.number] = reference
         else:
             parsed.append(result)
+            references[result.row] = (result.helper_phone, result.helper_name)
+    for number, first in repeats(parsed, lambda r: r.row).items():
+        problems[number].append(problem(N_("duplicate of row {row}"), row=first))
+    parsed = [r for r in parsed if r.row not in problems]
     id_label, helper_label = headers.get("id_number", "身份證號"), headers["helper"]
-    bad = duplicates(parsed, lambda r: r.id_hash, lambda r: r.row, f"same {id_label}")
+    bad = duplicates(
+        parsed,
+        lambda r: r.id_hash,
+        lambda r: r.row,
+        N_("same {column} as row {rows}"),
+        column=id_label,
+    )
     # A row without an ID number is known by its place and name, which no other row may share.
     names = duplicates(
         parsed,
-        lambda r: (r.township, r.village, r.head_name),
+        lambda r: (fold(r.township), fold(r.village), fold(r.head_name)),
         lambda r: r.row,
-        f"same {headers['head_name']} in the same village",
+        N_("same {column} in the same village as row {rows}"),
+        column=headers["head_name"],
     )
     for item in parsed:
         if item.id_hash is None and item.row in names:
             bad.setdefault(item.row, names[item.row])
-    async with transaction(session):
+    for number, reason in bad.items():
+        problems[number].append(reason)
+    async with q.transaction(session):
         lookup = await _load(session)
         tree = await OrgTree.load(session, settings.county_name)
+        helpers: dict[int, User] = {}
+        unknown: dict[int, Problem] = {}
+        for number, (phone, name) in references.items():
+            helper = lookup.helper(phone, name, helper_label)
+            if isinstance(helper, User):
+                helpers[number] = helper
+            elif helper is None:
+                unknown[number] = problem(
+                    N_("{column} {helper} is not a known helper (import helpers first)"),
+                    column=helper_label,
+                    helper=phone or repr(name),
+                )
+            else:
+                problems[number].append(helper)
+        if unknown and not lookup.has_helpers:
+            # Every row would say the same thing: say it once.
+            report.blocker = problem(
+                N_("no helpers are stored yet: import the helpers file first")
+            )
+        else:
+            for number, reason in unknown.items():
+                problems[number].append(reason)
         plans: list[_Plan] = []
         for item in bar(parsed, "matching", progress):
-            if item.row in bad:
+            if item.row in problems or item.row not in helpers:
                 continue
-            helper = lookup.helper(item, helper_label)
             village = tree.find((item.township, item.village))
             existing = lookup.household(item, village.id if village else None)
-            problems = [p for p in (helper, existing) if isinstance(p, str)]
-            if problems:
-                bad[item.row] = "; ".join(problems)
+            if isinstance(existing, Problem):
+                problems[item.row].append(existing)
             else:
-                assert isinstance(helper, User) and not isinstance(existing, str)
-                plans.append(_Plan(item, helper, existing))
+                plans.append(_Plan(item, helpers[item.row], existing))
         targets = duplicates(
             [p for p in plans if p.existing is not None],
             lambda p: p.existing.id if p.existing else None,
             lambda p: p.item.row,
-            "updates the same stored household",
+            N_("updates the same stored household as row {rows}"),
         )
-        bad.update(targets)
-        report.errors.extend(RowError(n, reason) for n, reason in bad.items())
-        report.errors.sort(key=lambda e: e.row)
-        if report.errors and not skip_bad:
+        for number, reason in targets.items():
+            problems[number].append(reason)
+        report.errors.extend(RowError(n, tuple(r)) for n, r in sorted(problems.items()))
+        if report.blocker is not None or (report.errors and not skip_bad):
             return report
+        plans = [p for p in plans if p.item.row not in problems]
         plans = [p for p in plans if p.item.row not in bad]
         await _apply_households(session, plans, lookup, tree, report, today, progress)
         report.applied = True
         report.units_created = tree.created
         audit(session, report, actor_label)
-        await session.flush()
+        await q.flush(session)
     return report
 
 
@@ -205,29 +264,8 @@ _NEW_COLUMNS = (
 )  # fmt: skip
 
 
-def _new_key(id_hash: str | None, village_id: int, head_name: str) -> object:
-    # Unique among the new rows: the file check refuses shared ID numbers, and a row without
-    # one may share its village and head's name with no other row.
-    return id_hash if id_hash is not None else (village_id, head_name)
-
-
-async def _insert_households(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert new households in bulk; their ids in the order of `rows`."""
-    if not rows:
-        return []
-    # Core executemany with RETURNING batches on both databases (the ORM's ordered form does
-    # not on SQLite); rows come back in any order and are matched by their key.
-    table = _HOUSEHOLDS
-    statement = insert(table).returning(
-        table.c.id, table.c.id_hash, table.c.village_id, table.c.head_name
-    )
-    result = await session.execute(statement, list(rows))
-    ids = {_new_key(h, v, n): i for i, h, v, n in result.all()}
-    return [ids[_new_key(r["id_hash"], r["village_id"], r["head_name"])] for r in rows]
-
-
 async def _apply_households(
-    session: AsyncSession,
+    session: q.AsyncSession,
     plans: Sequence[_Plan],
     lookup: _Lookup,
     tree: OrgTree,
@@ -255,7 +293,7 @@ async def _apply_households(
             changed.add(plan.existing.id)
         if plan.existing.status != old_status:
             history.append(_history(plan.existing.id, old_status, plan.existing.status))
-    new_ids = await _insert_households(session, new_rows)
+    new_ids = await q.insert_households(session, new_rows)
     pairings: list[dict[str, Any]] = []
     for plan, household_id, row in zip(new_plans, new_ids, new_rows, strict=True):
         history.append(_history(household_id, None, row["status"]))
@@ -273,11 +311,9 @@ async def _apply_households(
         if not any(p.helper_id == plan.helper.id for p in open_now):
             pairings.append(_pairing(plan.helper, plan.existing.id, today))
         changed.add(plan.existing.id)
-    await session.flush()
-    if pairings:
-        await session.execute(insert(_PAIRINGS), pairings)
-    if history:
-        await session.execute(insert(_STATUS_CHANGES), history)
+    await q.flush(session)
+    await q.insert_pairings(session, pairings)
+    await q.insert_status_changes(session, history)
     report.pairings_opened = len(pairings)
     report.created = len(new_rows)
     updated = sum(1 for p in plans if p.existing is not None and p.existing.id in changed)

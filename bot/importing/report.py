@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from tqdm import tqdm
 
+from bot.domain.script import fold
 from bot.importing.readers import Table
-from bot.importing.validate import RowError
-from storage.models import AuditEntry
+from bot.importing.validate import Problem, RowError, problem
+from storage.queries import imports as q
 
 Kind = Literal["helpers", "households"]
 Rows = Table | Sequence[Mapping[str, str]]
@@ -36,6 +36,8 @@ class ImportReport:
     pairings_ended: int = 0
     units_created: int = 0
     departments_created: int = 0
+    # Why nothing could be imported, when the reason is the file's rather than a row's.
+    blocker: Problem | None = None
 
     @property
     def skipped(self) -> int:
@@ -63,42 +65,58 @@ def bar(items: Sequence[T], desc: str, progress: bool | None) -> Iterable[T]:
     return tqdm(items, desc=desc, unit="row", leave=False, disable=disable)
 
 
-@asynccontextmanager
-async def transaction(session: AsyncSession) -> AsyncIterator[None]:
-    # Inside a caller's transaction we use a savepoint and the caller commits.
-    if session.in_transaction():
-        async with session.begin_nested():
-            yield
-    else:
-        async with session.begin():
-            yield
-
-
 def duplicates(
-    items: Sequence[T], key: Callable[[T], Hashable | None], row: Callable[[T], int], what: str
-) -> dict[int, str]:
-    """Row → reason for every row whose key another row of the same file shares."""
+    items: Sequence[T],
+    key: Callable[[T], Hashable | None],
+    row: Callable[[T], int],
+    message: str,
+    **params: object,
+) -> dict[int, Problem]:
+    """Row → problem for every row whose key another row shares; `message` names {rows}."""
     groups: dict[Hashable, list[int]] = defaultdict(list)
     for item in items:
         k = key(item)
         if k is not None:
             groups[k].append(row(item))
-    reasons: dict[int, str] = {}
+    reasons: dict[int, Problem] = {}
     for numbers in groups.values():
         if len(numbers) > 1:
             for n in numbers:
                 others = ", ".join(str(o) for o in numbers if o != n)
-                reasons[n] = f"{what} as row {others}"
+                reasons[n] = problem(message, rows=others, **params)
     return reasons
 
 
-def audit(session: AsyncSession, report: ImportReport, actor_label: str) -> None:
-    session.add(
-        AuditEntry(
-            actor_label=actor_label,
-            action=f"import.{report.kind}",
-            detail={"file": report.source, **report.counts()},
+def _folded(value: object) -> object:
+    if isinstance(value, str):
+        return fold(value)
+    if isinstance(value, tuple):
+        return tuple(_folded(v) for v in value)
+    return value
+
+
+def repeats(items: Sequence[T], row: Callable[[T], int]) -> dict[int, int]:
+    """Row → the earlier row it repeats exactly (names compared in either script)."""
+    first: dict[object, int] = {}
+    found: dict[int, int] = {}
+    for item in items:
+        assert dataclasses.is_dataclass(item)
+        key = tuple(
+            _folded(getattr(item, f.name)) for f in dataclasses.fields(item) if f.name != "row"
         )
+        if key in first:
+            found[row(item)] = first[key]
+        else:
+            first[key] = row(item)
+    return found
+
+
+def audit(session: q.AsyncSession, report: ImportReport, actor_label: str) -> None:
+    q.add_audit_entry(
+        session,
+        actor_label=actor_label,
+        action=f"import.{report.kind}",
+        detail={"file": report.source, **report.counts()},
     )
 
 

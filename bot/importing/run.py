@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
+from bot.domain.script import same_name
 from bot.domain.vocabulary import Role
+from bot.i18n import N_
 from bot.importing.columns import HELPER_COLUMNS, map_headers
 from bot.importing.households import import_households
 from bot.importing.orgtree import Departments, OrgTree
@@ -20,17 +19,17 @@ from bot.importing.report import (
     bar,
     duplicates,
     prepare,
+    repeats,
     set_changed,
-    transaction,
 )
-from bot.importing.validate import HelperRow, RowError, parse_helper_row
-from storage.models import User
+from bot.importing.validate import HelperRow, RowError, parse_helper_row, problem
+from storage.queries import imports as q
 
 __all__ = ["ImportReport", "import_helpers", "import_households"]
 
 
 async def import_helpers(
-    session: AsyncSession,
+    session: q.AsyncSession,
     rows: Rows,
     *,
     skip_bad: bool,
@@ -51,18 +50,25 @@ async def import_helpers(
             report.errors.append(result)
         else:
             parsed.append(result)
+    again = repeats(parsed, lambda r: r.row)
+    report.errors.extend(
+        RowError(n, (problem(N_("duplicate of row {row}"), row=first),))
+        for n, first in again.items()
+    )
+    parsed = [r for r in parsed if r.row not in again]
     label = headers["phone"]
-    dup = duplicates(parsed, lambda r: r.phone, lambda r: r.row, f"same {label}")
-    report.errors.extend(RowError(n, reason) for n, reason in dup.items())
+    dup = duplicates(
+        parsed, lambda r: r.phone, lambda r: r.row, N_("same {column} as row {rows}"), column=label
+    )
+    report.errors.extend(RowError(n, (reason,)) for n, reason in dup.items())
     report.errors.sort(key=lambda e: e.row)
     if report.errors and not skip_bad:
         return report
     good = [r for r in parsed if r.row not in dup]
-    async with transaction(session):
-        users = {u.phone: u for u in (await session.scalars(select(User))).all()}
+    async with q.transaction(session):
+        users = {u.phone: u for u in await q.all_users(session)}
         tree = await OrgTree.load(session, settings.county_name)
         departments = await Departments.load(session)
-        new_users: list[User] = []
         for item in bar(good, "writing", progress):
             changes: dict[str, Any] = {"name": item.name}
             if item.department:
@@ -72,19 +78,20 @@ async def import_helpers(
             if item.scope is not None:
                 changes["scope_id"] = (await tree.ensure(item.scope)).id if item.scope else None
             user = users.get(item.phone)
+            if user is not None and same_name(user.name, item.name):
+                # Only the script differs: the stored spelling stays.
+                del changes["name"]
             if user is None:
                 changes.setdefault("role", Role.HELPER)
-                user = User(phone=item.phone, **changes)
+                user = q.add_user(session, phone=item.phone, **changes)
                 users[item.phone] = user
-                new_users.append(user)
                 report.created += 1
             elif set_changed(user, changes):
                 report.updated += 1
             else:
                 report.unchanged += 1
-        session.add_all(new_users)
         report.applied = True
         report.units_created, report.departments_created = tree.created, departments.created
         audit(session, report, actor_label)
-        await session.flush()
+        await q.flush(session)
     return report

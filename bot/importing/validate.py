@@ -7,7 +7,9 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.domain.script import same_name
 from bot.domain.vocabulary import HouseholdStatus, Role
+from bot.i18n import N_, Translate
 from bot.identity import (
     InvalidIdNumber,
     InvalidPhone,
@@ -58,10 +60,41 @@ STATUS_WORDS: dict[str, HouseholdStatus] = {
     "relapse_risk": HouseholdStatus.RELAPSE_RISK,
 }
 
+_TOO_LONG = N_("{column} is longer than 100 characters")
+# What bot.identity says of a bad ID number, for the catalogs.
+_ID_REASONS = (
+    N_("an ID number is 17 digits followed by a digit or X"),
+    N_("the date of birth in it is not a real date"),
+    N_("the date of birth in it is out of range"),
+    N_("its check digit does not match (a digit is probably mistyped)"),
+)
 _CAUSE_SEPARATORS = re.compile(r"[、，,;；/]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PHONE_LIKE = re.compile(r"[+0-9\s\-()]+")
 _WHOLE = re.compile(r"[0-9]+")
+
+
+def _same(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a row: an English message id and the values it names."""
+
+    message: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    def render(self, t: Translate = _same) -> str:
+        """The problem in the language of `t` (English by default)."""
+        values = {k: v.render(t) if isinstance(v, Problem) else v for k, v in self.params}
+        # An exception's text comes without values and is not a template.
+        return t(self.message).format(**values) if values else t(self.message)
+
+
+def problem(message: str, **params: object) -> Problem:
+    """A problem; mark `message` with N_ where it is written."""
+    return Problem(message, tuple(params.items()))
 
 
 @dataclass(frozen=True)
@@ -69,10 +102,23 @@ class RowError:
     """A bad row: its number as the spreadsheet shows it (header = row 1) and why."""
 
     row: int
-    reason: str
+    problems: tuple[Problem, ...]
+
+    @property
+    def reason(self) -> str:
+        """Every problem of the row, in English."""
+        return self.render_reason()
+
+    def render_reason(self, t: Translate = _same) -> str:
+        """Every problem of the row in the language of `t`."""
+        return t("; ").join(p.render(t) for p in self.problems)
+
+    def render(self, t: Translate = _same) -> str:
+        """The line an import report prints for the row."""
+        return t(N_("row {row}: {reason}")).format(row=self.row, reason=self.render_reason(t))
 
     def __str__(self) -> str:
-        return f"row {self.row}: {self.reason}"
+        return self.render()
 
 
 @dataclass(frozen=True)
@@ -133,7 +179,7 @@ def split_scope(text: str, county_name: str) -> tuple[str, ...]:
     """A "鄉鎮/村" scope as its names below the county (a leading county name is dropped)."""
     parts = [clean_name(p) for p in re.split(r"[/\\]", unicodedata.normalize("NFKC", text))]
     names = tuple(p for p in parts if p)
-    if names and names[0] == clean_name(county_name):
+    if names and same_name(names[0], clean_name(county_name)):
         names = names[1:]
     return names
 
@@ -144,7 +190,7 @@ class _Cells:
     def __init__(self, cells: Mapping[str, str], headers: Mapping[str, str]) -> None:
         self.cells = cells
         self.headers = headers
-        self.problems: list[str] = []
+        self.problems: list[Problem] = []
 
     def label(self, column: Column) -> str:
         return self.headers.get(column.key, column.label)
@@ -156,11 +202,11 @@ class _Cells:
     def required(self, column: Column) -> str:
         value = self.text(column)
         if not value:
-            self.problems.append(f"{self.label(column)} is empty")
+            self.fail(column, N_("{column} is empty"))
         return value
 
-    def fail(self, column: Column, message: str) -> None:
-        self.problems.append(f"{self.label(column)} {message}")
+    def fail(self, column: Column, message: str, **params: object) -> None:
+        self.problems.append(problem(message, column=self.label(column), **params))
 
 
 def _cols(columns: tuple[Column, ...]) -> dict[str, Column]:
@@ -175,7 +221,7 @@ def _phone(row: _Cells, column: Column, value: str) -> str | None:
     try:
         return normalize_phone(value)
     except InvalidPhone:
-        row.fail(column, f"is not a phone number: {value!r}")
+        row.fail(column, N_("{column} is not a phone number: {value}"), value=repr(value))
         return None
 
 
@@ -186,7 +232,7 @@ def parse_helper_row(
     row = _Cells(cells, headers)
     name = clean_name(row.required(_H["name"]))
     if len(name) > 100:
-        row.fail(_H["name"], "is longer than 100 characters")
+        row.fail(_H["name"], _TOO_LONG)
     raw_phone = row.required(_H["phone"])
     phone = _phone(row, _H["phone"], raw_phone) if raw_phone else None
     role: Role | None = None
@@ -194,21 +240,29 @@ def parse_helper_row(
     if raw_role:
         role = parse_role(raw_role)
         if role is None:
-            row.fail(_H["role"], f"must be 幫扶責任人, 辦公室, 組長 or 成員, got {raw_role!r}")
+            row.fail(
+                _H["role"],
+                N_("{column} must be 幫扶責任人, 辦公室, 組長 or 成員, got {value}"),
+                value=repr(raw_role),
+            )
     department = clean_name(row.text(_H["department"])) or None
     needs_department = role in (Role.HELPER, Role.MEMBER) or not raw_role
     if department is None and needs_department:
-        row.fail(_H["department"], "is empty (required for helpers and members)")
+        row.fail(_H["department"], N_("{column} is empty (required for helpers and members)"))
     elif department is not None and len(department) > 100:
-        row.fail(_H["department"], "is longer than 100 characters")
+        row.fail(_H["department"], _TOO_LONG)
     scope: tuple[str, ...] | None = None
     raw_scope = row.text(_H["scope"])
     if raw_scope:
         scope = split_scope(raw_scope, county_name)
         if len(scope) > MAX_SCOPE_DEPTH:
-            row.fail(_H["scope"], f"must be 鄉鎮 or 鄉鎮/村, got {raw_scope!r}")
+            row.fail(
+                _H["scope"],
+                N_("{column} must be 鄉鎮 or 鄉鎮/村, got {value}"),
+                value=repr(raw_scope),
+            )
     if row.problems or phone is None:
-        return RowError(number, "; ".join(row.problems))
+        return RowError(number, tuple(row.problems))
     return HelperRow(number, name, phone, department, role, scope)
 
 
@@ -229,17 +283,52 @@ def _coordinates(row: _Cells) -> tuple[float | None, float | None]:
         return None, None
     if not raw_lat or not raw_lon:
         empty, given = (lat_col, lon_col) if not raw_lat else (lon_col, lat_col)
-        row.fail(empty, f"is empty but {row.label(given)} is given (give both or neither)")
+        row.fail(
+            empty,
+            N_("{column} is empty but {other} is given (give both or neither)"),
+            other=row.label(given),
+        )
         return None, None
     lat, lon = _number(raw_lat), _number(raw_lon)
     if lat is None or not -90 <= lat <= 90:
-        hint = " (are 經度 and 緯度 swapped?)" if lat is not None and -180 <= lat <= 180 else ""
-        row.fail(lat_col, f"must be a latitude between -90 and 90, got {raw_lat!r}{hint}")
+        swapped = lat is not None and -180 <= lat <= 180
+        message = (
+            N_(
+                "{column} must be a latitude between -90 and 90, got {value} "
+                "(are 經度 and 緯度 swapped?)"
+            )
+            if swapped
+            else N_("{column} must be a latitude between -90 and 90, got {value}")
+        )
+        row.fail(lat_col, message, value=repr(raw_lat))
         lat = None
     if lon is None or not -180 <= lon <= 180:
-        row.fail(lon_col, f"must be a longitude between -180 and 180, got {raw_lon!r}")
+        row.fail(
+            lon_col,
+            N_("{column} must be a longitude between -180 and 180, got {value}"),
+            value=repr(raw_lon),
+        )
         lon = None
     return lat, lon
+
+
+def _helper(row: _Cells) -> tuple[str | None, str | None]:
+    raw = row.required(_P["helper"])
+    if raw and _PHONE_LIKE.fullmatch(unicodedata.normalize("NFKC", raw)):
+        return _phone(row, _P["helper"], raw), None
+    return None, clean_name(raw) or None
+
+
+def helper_reference(
+    cells: Mapping[str, str], headers: Mapping[str, str]
+) -> tuple[str | None, str | None] | None:
+    """The (phone, name) by which a households row names its helper; None when it names none.
+
+    A bad row is still looked up by it, so that an unknown helper is reported with the row's
+    other problems rather than after they are fixed.
+    """
+    phone, name = _helper(_Cells(cells, headers))
+    return (phone, name) if phone or name else None
 
 
 def parse_household_row(
@@ -249,7 +338,7 @@ def parse_household_row(
     row = _Cells(cells, headers)
     head_name = clean_name(row.required(_P["head_name"]))
     if len(head_name) > 100:
-        row.fail(_P["head_name"], "is longer than 100 characters")
+        row.fail(_P["head_name"], _TOO_LONG)
     id_hash = id_masked = None
     raw_id = row.text(_P["id_number"])
     if raw_id:
@@ -257,7 +346,11 @@ def parse_household_row(
             clear = validate_id_number(raw_id)
         except InvalidIdNumber as exc:
             # The message never repeats the number itself.
-            row.fail(_P["id_number"], f"is not a valid ID number: {exc}")
+            row.fail(
+                _P["id_number"],
+                N_("{column} is not a valid ID number: {reason}"),
+                reason=problem(str(exc)),
+            )
         else:
             id_hash, id_masked = hash_id_number(clear, id_key), mask_id_number(clear)
     raw_members = row.required(_P["members"])
@@ -267,7 +360,12 @@ def parse_household_row(
         if _WHOLE.fullmatch(text) and 1 <= int(text) <= MAX_MEMBERS:
             members = int(text)
         else:
-            row.fail(_P["members"], f"must be a whole number 1–{MAX_MEMBERS}, got {raw_members!r}")
+            row.fail(
+                _P["members"],
+                N_("{column} must be a whole number 1–{max}, got {value}"),
+                max=MAX_MEMBERS,
+                value=repr(raw_members),
+            )
     township = clean_name(row.required(_P["township"]))
     village = clean_name(row.required(_P["village"]))
     group = clean_name(row.text(_P["group"])) or None
@@ -277,7 +375,7 @@ def parse_household_row(
         (_P["group"], group or ""),
     ):
         if len(value) > 100 or "/" in value:
-            row.fail(column, "must be a plain name up to 100 characters without '/'")
+            row.fail(column, N_("{column} must be a plain name up to 100 characters without '/'"))
     raw_causes = row.required(_P["causes"])
     causes = tuple(
         dict.fromkeys(
@@ -287,7 +385,7 @@ def parse_household_row(
         )
     )
     if raw_causes and not causes:
-        row.fail(_P["causes"], f"names no cause, got {raw_causes!r}")
+        row.fail(_P["causes"], N_("{column} names no cause, got {value}"), value=repr(raw_causes))
     raw_income = row.required(_P["income"])
     income = 0.0
     if raw_income:
@@ -295,8 +393,9 @@ def parse_household_row(
         if amount is None or not 0 <= amount <= MAX_INCOME:
             row.fail(
                 _P["income"],
-                f"must be a number of yuan per person per year (0–{MAX_INCOME:,.0f}), "
-                f"got {raw_income!r}",
+                N_("{column} must be a number of yuan per person per year (0–{max}), got {value}"),
+                max=f"{MAX_INCOME:,.0f}",
+                value=repr(raw_income),
             )
         else:
             income = amount
@@ -307,19 +406,15 @@ def parse_household_row(
         if status is None:
             row.fail(
                 _P["status"],
-                f"must be 貧困, 申請, 待退出, 已脫貧 or 返貧風險, got {raw_status!r}",
+                N_("{column} must be 貧困, 申請, 待退出, 已脫貧 or 返貧風險, got {value}"),
+                value=repr(raw_status),
             )
     raw_phone = row.text(_P["phone"])
     phone = _phone(row, _P["phone"], raw_phone) if raw_phone else None
-    helper_phone = helper_name = None
-    raw_helper = row.required(_P["helper"])
-    if raw_helper and _PHONE_LIKE.fullmatch(unicodedata.normalize("NFKC", raw_helper)):
-        helper_phone = _phone(row, _P["helper"], raw_helper)
-    elif raw_helper:
-        helper_name = clean_name(raw_helper)
+    helper_phone, helper_name = _helper(row)
     latitude, longitude = _coordinates(row)
     if row.problems:
-        return RowError(number, "; ".join(row.problems))
+        return RowError(number, tuple(row.problems))
     return HouseholdRow(
         row=number,
         head_name=head_name,

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 from typing import Literal
 
+import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
@@ -17,6 +18,12 @@ from storage.db import create_engine, session_factory
 from storage.models import AuditEntry, Household, OrgUnit, User
 
 from .helpers import TEMPLATES, helper_row, write_csv
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The commands' words are checked in English here (one test checks Chinese)."""
+    return settings.model_copy(update={"language": "en"})
 
 
 class Output:
@@ -204,3 +211,60 @@ async def test_arguments_reach_the_handlers(
     )
     assert await args.handler(settings, args) == 0
     assert (await _users(settings))["+8613800000013"].role == Role.LEADER
+
+
+async def test_grant_scopes_in_either_script(settings: Settings) -> None:
+    await _import(settings, "helpers", TEMPLATES / "helpers.csv")
+    await _import(settings, "households", TEMPLATES / "households.csv")
+    code, output = await _grant(settings, "13800000001", "office", scope="青山镇/大寨村")
+    assert code == 0, output.text
+    # The stored names are shown as imported.
+    assert "scope 青山鎮/大寨村" in output.out.getvalue()
+    code, output = await _grant(settings, "13800000002", "leader", scope="龙塘乡")
+    assert code == 0 and "scope 龍塘鄉" in output.out.getvalue()
+
+
+async def test_grant_scope_without_its_township(settings: Settings) -> None:
+    await _import(settings, "helpers", TEMPLATES / "helpers.csv")
+    await _import(settings, "households", TEMPLATES / "households.csv")
+    code, output = await _grant(settings, "13800000001", "office", scope="大寨村")
+    assert code == 0, output.text
+    assert "'大寨村' read as 青山鎮/大寨村 (scopes are written 鄉鎮/村)" in output.out.getvalue()
+    assert "scope 青山鎮/大寨村" in output.out.getvalue()
+    code, output = await _grant(settings, "13800000001", "office", scope="無此村")
+    assert code == 1
+    assert "write it as 鄉鎮/村, e.g. " in output.err.getvalue()
+
+
+async def test_households_before_helpers_print_one_line(settings: Settings) -> None:
+    code, output = await _import(settings, "households", TEMPLATES / "households.csv")
+    assert code == 1
+    assert output.err.getvalue() == (
+        "error: no helpers are stored yet: import the helpers file first\n"
+    )
+    assert output.out.getvalue() == "households.csv: 100 rows — nothing imported\n"
+
+
+async def test_the_commands_speak_the_configured_language(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "helpers.csv", [helper_row("甲", "13800000001", 角色="boss")])
+    chinese = settings.model_copy(update={"language": "zh-CN"})
+    code, output = await _import(chinese, "helpers", path)
+    assert code == 1
+    assert output.err.getvalue().splitlines() == [
+        "第 2 行：角色应为 帮扶责任人、办公室、组长 或 成员，实为 'boss'",
+        "未导入任何数据；请修正以上各行，或加上 --skip-bad",
+    ]
+    assert output.out.getvalue() == "helpers.csv：1 行 — 1 行错误\n"
+    code, output = await _import(settings, "helpers", path)
+    assert output.err.getvalue().splitlines()[0] == (
+        "row 2: 角色 must be 幫扶責任人, 辦公室, 組長 or 成員, got 'boss'"
+    )
+    code, output = await _grant(chinese, "13800000099", "office")
+    assert code == 1
+    assert output.err.getvalue() == (
+        "错误：没有手机号为 +8613800000099 的用户；加上 --name 姓名 可新建\n"
+    )
+    code, output = await _grant(chinese, "13800000099", "office", name="新人")
+    assert output.out.getvalue() == "已新建 新人（+8613800000099）：角色 office，范围 全县\n"

@@ -199,7 +199,7 @@ async def test_duplicates_within_a_file_are_bad_rows(
         household_row("張三", id_number=same_id),
         household_row("張三豐", id_number=same_id),
         household_row("李四"),
-        household_row("李四"),
+        household_row("李四", 人口數="5"),  # same name and place, different facts
         household_row("王五", id_number=make_id(6)),
         household_row("王五", id_number=make_id(7)),  # namesakes with their own ID numbers
     ]
@@ -343,3 +343,114 @@ async def test_no_clear_id_number_is_stored(sessions: SessionFactory, settings: 
         masked = (await s.scalars(select(Household.id_masked))).all()
     assert found == []
     assert all(m is None or (len(m) == 18 and m[6:14] == "*" * 8) for m in masked)
+
+
+async def test_simplified_and_traditional_names_match(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    await _helpers(
+        sessions,
+        settings,
+        [helper_row("劉芳", "13800000001", "農業農村科"), helper_row("乙", "13800000002")],
+    )
+    # The same department written in simplified script is not a new one.
+    report = await _helpers(sessions, settings, [helper_row("陳明", "13800000003", "农业农村科")])
+    assert report.departments_created == 0
+    await _households(sessions, settings, [household_row("張三", "13800000002")])
+    rows = [
+        household_row("张三", "刘芳", 鄉鎮="青山镇"),  # the stored household, re-paired
+        household_row("李四", "刘芳", 鄉鎮="青山镇"),
+    ]
+    report = await _households(sessions, settings, rows)
+    assert report.errors == []
+    assert (report.created, report.updated, report.units_created) == (1, 1, 0)
+    assert (report.pairings_opened, report.pairings_ended) == (2, 1)
+    async with sessions() as s:
+        assert await _count(s, Department) == 1
+        assert await _count(s, OrgUnit, OrgUnit.kind == OrgKind.TOWNSHIP) == 1
+        # Stored text stays as first imported.
+        assert set((await s.scalars(select(OrgUnit.name))).all()) >= {"青山鎮", "大寨村"}
+        assert set((await s.scalars(select(Household.head_name))).all()) == {"張三", "李四"}
+        assert set((await s.scalars(select(Department.name))).all()) == {"農業農村科"}
+
+
+async def test_names_differing_only_in_script_are_duplicates(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    await _helpers(sessions, settings, [helper_row("甲", "13800000001")])
+    rows = [household_row("張三"), household_row("张三", 鄉鎮="青山镇", 人口數="4")]
+    report = await _households(sessions, settings, rows)
+    assert [e.row for e in report.errors] == [2, 3]
+    assert "same 戶主姓名 in the same village" in report.errors[0].reason
+
+
+async def test_a_name_in_the_other_script_keeps_the_stored_spelling(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    await _helpers(sessions, settings, [helper_row("劉芳", "13800000001")])
+    report = await _helpers(sessions, settings, [helper_row("刘芳", "13800000001")])
+    assert (report.updated, report.unchanged) == (0, 1)
+    async with sessions() as s:
+        assert await s.scalar(select(User.name)) == "劉芳"
+
+
+async def test_an_exact_duplicate_row_keeps_the_first(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    rows = [
+        helper_row("甲", "13800000001"),
+        helper_row("乙", "13800000002"),
+        helper_row("甲", "138 0000 0001"),
+    ]
+    report = await _helpers(sessions, settings, rows)
+    assert [(e.row, e.reason) for e in report.errors] == [(4, "duplicate of row 2")]
+    report = await _helpers(sessions, settings, rows, skip_bad=True)
+    assert (report.created, report.skipped) == (2, 1)
+    rows = [household_row("張三", id_number=make_id(5)), household_row("李四")]
+    rows += [dict(rows[0]), dict(rows[1])]
+    report = await _households(sessions, settings, rows)
+    assert [(e.row, e.reason) for e in report.errors] == [
+        (4, "duplicate of row 2"),
+        (5, "duplicate of row 3"),
+    ]
+    report = await _households(sessions, settings, rows, skip_bad=True)
+    assert (report.created, report.skipped) == (2, 2)
+    async with sessions() as s:
+        assert set((await s.scalars(select(Household.head_name))).all()) == {"張三", "李四"}
+
+
+async def test_a_bad_row_reports_its_unknown_helper_too(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    await _helpers(sessions, settings, [helper_row("甲", "13800000001")])
+    rows = [household_row("張三", "無名氏", 人口數="abc"), household_row("李四", "13800000999")]
+    rows[1]["人均純收入"] = "-1"
+    report = await _households(sessions, settings, rows)
+    assert [(e.row, e.reason) for e in report.errors] == [
+        (
+            2,
+            "人口數 must be a whole number 1–30, got 'abc'; "
+            "幫扶責任人 '無名氏' is not a known helper (import helpers first)",
+        ),
+        (
+            3,
+            "人均純收入 must be a number of yuan per person per year (0–1,000,000), got '-1'; "
+            "幫扶責任人 +8613800000999 is not a known helper (import helpers first)",
+        ),
+    ]
+
+
+async def test_households_before_helpers_say_so_once(
+    sessions: SessionFactory, settings: Settings
+) -> None:
+    rows = [household_row(f"戶{i}", f"1380000{i:04d}") for i in range(60)]
+    rows[5]["人口數"] = "abc"
+    report = await _households(sessions, settings, rows, skip_bad=True)
+    assert report.blocker is not None
+    assert report.blocker.render() == "no helpers are stored yet: import the helpers file first"
+    assert [(e.row, e.reason) for e in report.errors] == [
+        (7, "人口數 must be a whole number 1–30, got 'abc'")
+    ]
+    assert not report.applied
+    async with sessions() as s:
+        assert await _count(s, Household) == 0
