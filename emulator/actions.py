@@ -356,6 +356,8 @@ class Actions:
             data=data,
             created=time.time(),
         )
+        if chat is not None:
+            chat.user_pressed()
         update_id = self.world.next_update_id()
         update = bot.push(update_id, "callback_query", query)
         return {"callback_query_id": query["id"], "update_id": update_id, "update": update}

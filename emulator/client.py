@@ -300,11 +300,27 @@ class ControlClient:
         result: JSON = await self._call("GET", f"/chats/{chat_id}/messages", params=query)
         return result
 
-    async def messages(self, chat_id: int, *, who: str = "bot") -> list[JSON]:
-        """Messages the chat received from the bot, with edit history and deleted flag."""
-        result = await self.chat(chat_id, who=who)
+    async def messages(
+        self,
+        chat_id: int,
+        *,
+        who: str = "bot",
+        after: int | str | None = None,
+        wait: float | None = None,
+    ) -> list[JSON]:
+        """Messages the chat received from the bot, with edit history and deleted flag.
+
+        `wait` first waits up to that many seconds for the bot to answer the user's last
+        message or button press; `after` (a message id or "last_user") keeps newer ones only.
+        """
+        result = await self.chat(chat_id, who=who, after=after, wait=wait)
         messages: list[JSON] = result["messages"]
         return messages
+
+    async def wait_answer(self, chat_id: int, timeout: float = 10) -> bool:  # noqa: ASYNC109
+        """Wait until the bot answered the user's last action in the chat; False on timeout."""
+        result = await self.chat(chat_id, wait=timeout, after="last_user")
+        return bool(result.get("answered", True))
 
     async def wait_for_message(
         self,

@@ -94,6 +94,7 @@ class ChatState:
 
     __slots__ = (
         "_changed",
+        "awaiting_bot",
         "chat",
         "id",
         "last_user_message_id",
@@ -115,12 +116,24 @@ class ChatState:
         self.started = False
         self.reply_keyboard: JSON | None = None
         self.version = 0
+        # True from a user's message or button press until the bot sends, edits or deletes.
+        self.awaiting_bot = False
         # Created only while someone waits, so that storing a message stays cheap.
         self._changed: asyncio.Event | None = None
 
     def add(self, msg: StoredMessage) -> None:
         """Store a message and wake those waiting for this chat to change."""
         self.messages[msg.data["message_id"]] = msg
+        self.awaiting_bot = not msg.from_bot
+        self.touch()
+
+    def user_pressed(self) -> None:
+        """A user pressed a button here: the chat now waits for the bot's answer."""
+        self.awaiting_bot = True
+
+    def bot_changed(self) -> None:
+        """The bot edited or deleted something here: that answers the user's last action."""
+        self.awaiting_bot = False
         self.touch()
 
     def new_message_id(self) -> int:
@@ -144,6 +157,23 @@ class ChatState:
             self._changed = asyncio.Event()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), seconds)
+
+    @property
+    def watched(self) -> bool:
+        """Whether someone is waiting for this chat to change."""
+        return self._changed is not None
+
+    async def wait_answer(self, seconds: float) -> bool:
+        """Wait until the bot has answered the user's last action; False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        # A user's own message also changes the chat, so wake, look, and wait again.
+        while self.awaiting_bot:
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            await self.wait_change(self.version, left)
+        return True
 
 
 @dataclass
