@@ -365,10 +365,14 @@ class ControlClient:
                 await asyncio.sleep(0.01)
 
     async def callback_answers(
-        self, user_id: int | None = None, callback_query_id: str | None = None
+        self,
+        user_id: int | None = None,
+        callback_query_id: str | None = None,
+        *,
+        wait: float | None = None,
     ) -> list[JSON]:
-        """answerCallbackQuery calls the bot made."""
-        params = {"user_id": user_id, "callback_query_id": callback_query_id}
+        """answerCallbackQuery calls the bot made (`wait`: up to S seconds for the query's)."""
+        params = {"user_id": user_id, "callback_query_id": callback_query_id, "wait": wait}
         result: list[JSON] = await self._call("GET", "/callback-answers", params=params)
         return result
 

@@ -221,6 +221,9 @@ def setup_control(app: web.Application, emu: Emulator) -> None:
         bot = actions.bot(q.get("token"))
         user_id = _int(q.get("user_id"), "user_id")
         qid = q.get("callback_query_id")
+        wait = _seconds(q.get("wait"), "wait")
+        if qid is not None and wait:
+            await bot.wait_callback_answer(qid, wait)
         return [
             a
             for a in bot.callback_answers

@@ -274,7 +274,34 @@ class BotState:
         self.chats: dict[int, ChatState] = {}
         self.callbacks: dict[str, CallbackRec] = {}
         self.callback_answers: list[JSON] = []
+        self._answered = asyncio.Event()
+        self.answer_waiters = 0  # control-API requests parked in wait_callback_answer
         self.poll_generation = 0
+
+    def record_answer(self, answer: JSON) -> None:
+        """Keep an answerCallbackQuery call and wake those waiting for it."""
+        self.callbacks[answer["callback_query_id"]].answer = answer
+        self.callback_answers.append(answer)
+        event, self._answered = self._answered, asyncio.Event()
+        event.set()
+
+    async def wait_callback_answer(self, query_id: str, seconds: float) -> JSON | None:
+        """The bot's answer to a callback query, waiting up to `seconds` for it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while True:
+            rec = self.callbacks.get(query_id)
+            if rec is None or rec.answer is not None:
+                return rec.answer if rec else None
+            left = deadline - loop.time()
+            if left <= 0:
+                return None
+            self.answer_waiters += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._answered.wait(), left)
+            finally:
+                self.answer_waiters -= 1
 
     def accepts(self, kind: str) -> bool:
         """Whether the bot's allowed_updates lets this kind of update be created."""

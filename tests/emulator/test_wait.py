@@ -74,3 +74,23 @@ async def test_wait_must_be_a_number(control: ControlClient) -> None:
     resp = await control.http.get(f"/chats/{USER}/messages", params={"wait": "soon"})
     assert resp.status_code == 400
     assert "wait" in resp.json()["error"]
+
+
+async def test_callback_answer_can_be_awaited(
+    emu: Emulator, control: ControlClient, api: BotApi
+) -> None:
+    await control.create_user(USER, "王")
+    await control.send_text(USER, "你好")
+    markup = {"inline_keyboard": [[{"text": "旧", "callback_data": "old"}]]}
+    sent = await api("sendMessage", chat_id=USER, text="按钮", reply_markup=markup)
+    query_id = await control.press_button(USER, sent["message_id"], "old")
+    waiting = asyncio.create_task(control.callback_answers(callback_query_id=query_id, wait=10))
+    bot = emu.world.bots[emu.token]
+    for _ in range(1000):  # the request is parked once the emulator counts a waiter
+        if waiting.done() or bot.answer_waiters:
+            break
+        await asyncio.sleep(0.01)
+    assert not waiting.done()
+    await api("answerCallbackQuery", callback_query_id=query_id, text="此按钮已失效")
+    answers = await waiting
+    assert [a["text"] for a in answers] == ["此按钮已失效"]

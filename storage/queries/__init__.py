@@ -1,0 +1,1 @@
+"""Typed queries: the only place that builds SQL."""
