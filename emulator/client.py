@@ -269,17 +269,20 @@ class ControlClient:
     async def press_button(
         self,
         user_id: int,
-        message_id: int,
+        message_id: int | None,
         callback_data: str | None = None,
         *,
         text: str | None = None,
+        button: int | None = None,
         force: bool = False,
     ) -> str:
-        """Press an inline button by callback_data or text; returns the callback query id."""
+        """Press an inline button by callback_data, text or 1-based position; returns the
+        callback query id. Without message_id: the bot's newest message with buttons."""
         body = {
             "message_id": message_id,
             "callback_data": callback_data,
             "text": text,
+            "button": button,
             "force": force or None,
         }
         result = await self._act(user_id, "press", body)

@@ -94,3 +94,24 @@ async def test_callback_answer_can_be_awaited(
     await api("answerCallbackQuery", callback_query_id=query_id, text="此按钮已失效")
     answers = await waiting
     assert [a["text"] for a in answers] == ["此按钮已失效"]
+
+
+async def test_press_by_position_on_the_newest_message_with_buttons(
+    control: ControlClient, api: BotApi
+) -> None:
+    await control.create_user(USER, "王")
+    await control.send_text(USER, "你好")
+    two = {
+        "inline_keyboard": [
+            [{"text": "甲", "callback_data": "a"}, {"text": "乙", "callback_data": "b"}]
+        ]
+    }
+    await api("sendMessage", chat_id=USER, text="旧", reply_markup=two)
+    newest = await api("sendMessage", chat_id=USER, text="新", reply_markup=two)
+    await api("sendMessage", chat_id=USER, text="没有按钮")
+    query_id = await control.press_button(USER, None, button=2)
+    await api("answerCallbackQuery", callback_query_id=query_id)
+    [answer] = await control.callback_answers(callback_query_id=query_id)
+    assert (answer["message_id"], answer["data"]) == (newest["message_id"], "b")
+    resp = await control.http.post(f"/users/{USER}/press", json={"button": 3})
+    assert resp.status_code == 400 and "button 3" in resp.json()["error"]
