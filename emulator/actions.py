@@ -323,19 +323,25 @@ class Actions:
         user = self.user(spec.get("user_id"))
         chat = bot.chats.get(spec.get("chat_id") or user.id)
         mid = spec.get("message_id")
+        if mid is None and chat is not None:
+            mid = _newest_with_buttons(chat)
         msg = chat.messages.get(mid) if chat and isinstance(mid, int) else None
         force = bool(spec.get("force"))
-        data, text = spec.get("callback_data"), spec.get("text")
+        data, text, index = spec.get("callback_data"), spec.get("text"), spec.get("button")
         usable = msg is not None and msg.from_bot and not msg.deleted
         buttons = msg.callback_buttons() if msg is not None and usable else []
-        match = [d for t, d in buttons if (data is not None and d == data) or t == text]
+        if isinstance(index, int) and not isinstance(index, bool):
+            match = [buttons[index - 1][1]] if 1 <= index <= len(buttons) else []
+            wanted = f"button {index}"
+        else:
+            match = [d for t, d in buttons if (data is not None and d == data) or t == text]
+            wanted = "callback_data " + repr(data) if data is not None else "text " + repr(text)
         if match:
             data = match[0]
         elif not force:
             raise ControlError(
                 400,
-                f"message {mid} in chat {user.id} has no inline button with "
-                f"{'callback_data ' + repr(data) if data is not None else 'text ' + repr(text)}"
+                f"message {mid} in chat {user.id} has no inline button with {wanted}"
                 "; pass force=true to forge the press",
             )
         if not isinstance(data, str):
@@ -356,6 +362,8 @@ class Actions:
             data=data,
             created=time.time(),
         )
+        if chat is not None:
+            chat.user_pressed()
         update_id = self.world.next_update_id()
         update = bot.push(update_id, "callback_query", query)
         return {"callback_query_id": query["id"], "update_id": update_id, "update": update}
@@ -376,3 +384,12 @@ class Actions:
         if button.get("request_location"):
             return self.send_location(spec)
         return self.send_text({**spec, "text": text})
+
+
+def _newest_with_buttons(chat: ChatState) -> int | None:
+    """The newest message of the bot in the chat that still has inline buttons."""
+    for mid in sorted(chat.messages, reverse=True):
+        msg = chat.messages[mid]
+        if msg.from_bot and not msg.deleted and msg.callback_buttons():
+            return mid
+    return None

@@ -269,17 +269,20 @@ class ControlClient:
     async def press_button(
         self,
         user_id: int,
-        message_id: int,
+        message_id: int | None,
         callback_data: str | None = None,
         *,
         text: str | None = None,
+        button: int | None = None,
         force: bool = False,
     ) -> str:
-        """Press an inline button by callback_data or text; returns the callback query id."""
+        """Press an inline button by callback_data, text or 1-based position; returns the
+        callback query id. Without message_id: the bot's newest message with buttons."""
         body = {
             "message_id": message_id,
             "callback_data": callback_data,
             "text": text,
+            "button": button,
             "force": force or None,
         }
         result = await self._act(user_id, "press", body)
@@ -300,11 +303,27 @@ class ControlClient:
         result: JSON = await self._call("GET", f"/chats/{chat_id}/messages", params=query)
         return result
 
-    async def messages(self, chat_id: int, *, who: str = "bot") -> list[JSON]:
-        """Messages the chat received from the bot, with edit history and deleted flag."""
-        result = await self.chat(chat_id, who=who)
+    async def messages(
+        self,
+        chat_id: int,
+        *,
+        who: str = "bot",
+        after: int | str | None = None,
+        wait: float | None = None,
+    ) -> list[JSON]:
+        """Messages the chat received from the bot, with edit history and deleted flag.
+
+        `wait` first waits up to that many seconds for the bot to answer the user's last
+        message or button press; `after` (a message id or "last_user") keeps newer ones only.
+        """
+        result = await self.chat(chat_id, who=who, after=after, wait=wait)
         messages: list[JSON] = result["messages"]
         return messages
+
+    async def wait_answer(self, chat_id: int, timeout: float = 10) -> bool:  # noqa: ASYNC109
+        """Wait until the bot answered the user's last action in the chat; False on timeout."""
+        result = await self.chat(chat_id, wait=timeout, after="last_user")
+        return bool(result.get("answered", True))
 
     async def wait_for_message(
         self,
@@ -349,10 +368,14 @@ class ControlClient:
                 await asyncio.sleep(0.01)
 
     async def callback_answers(
-        self, user_id: int | None = None, callback_query_id: str | None = None
+        self,
+        user_id: int | None = None,
+        callback_query_id: str | None = None,
+        *,
+        wait: float | None = None,
     ) -> list[JSON]:
-        """answerCallbackQuery calls the bot made."""
-        params = {"user_id": user_id, "callback_query_id": callback_query_id}
+        """answerCallbackQuery calls the bot made (`wait`: up to S seconds for the query's)."""
+        params = {"user_id": user_id, "callback_query_id": callback_query_id, "wait": wait}
         result: list[JSON] = await self._call("GET", "/callback-answers", params=params)
         return result
 

@@ -104,6 +104,17 @@ def _int(value: str | None, name: str) -> int | None:
         raise ControlError(400, f"{name} must be an integer") from None
 
 
+def _seconds(value: str | None, name: str) -> float:
+    """A wait in seconds from a query parameter, capped so a request cannot hang forever."""
+    if value is None or value == "":
+        return 0.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ControlError(400, f"{name} must be a number of seconds") from None
+    return min(max(seconds, 0.0), 30.0)
+
+
 def setup_control(app: web.Application, emu: Emulator) -> None:
     """Add every /control route to the application."""
     actions = emu.actions
@@ -165,12 +176,16 @@ def setup_control(app: web.Application, emu: Emulator) -> None:
         if chat is not None and since is not None:
             timeout = min(float(q.get("timeout", "0") or 0), 30.0)
             await chat.wait_change(since, timeout)
+        wait = _seconds(q.get("wait"), "wait")
+        if chat is not None and wait:
+            await chat.wait_answer(wait)
         if chat is None:
             if chat_id in emu.world.users:
                 return {
                     "chat_id": chat_id,
                     "version": 0,
                     "last_user_message_id": 0,
+                    "answered": True,
                     "messages": [],
                 }
             raise ControlError(404, f"the bot has no chat {chat_id}")
@@ -186,6 +201,7 @@ def setup_control(app: web.Application, emu: Emulator) -> None:
             "chat_id": chat.id,
             "version": chat.version,
             "last_user_message_id": chat.last_user_message_id,
+            "answered": not chat.awaiting_bot,
             "after": after,
             "messages": messages,
         }
@@ -205,6 +221,9 @@ def setup_control(app: web.Application, emu: Emulator) -> None:
         bot = actions.bot(q.get("token"))
         user_id = _int(q.get("user_id"), "user_id")
         qid = q.get("callback_query_id")
+        wait = _seconds(q.get("wait"), "wait")
+        if qid is not None and wait:
+            await bot.wait_callback_answer(qid, wait)
         return [
             a
             for a in bot.callback_answers

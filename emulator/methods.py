@@ -216,8 +216,7 @@ class Api(Sender):
             "answered_at": time.time(),
             "latency": round(time.time() - rec.created, 6),
         }
-        rec.answer = answer
-        bot.callback_answers.append(answer)
+        bot.record_answer(answer)
         return True
 
     async def get_file(self, bot: BotState, p: Params) -> JSON:

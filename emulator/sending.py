@@ -312,7 +312,7 @@ class Sender:
         new["edit_date"] = int(time.time())
         msg.history.append(old)
         msg.data = new
-        chat.touch()
+        chat.bot_changed()
         return new
 
     async def edit_message_text(self, bot: BotState, p: Params) -> JSON:
@@ -354,7 +354,7 @@ class Sender:
         if not msg.from_bot and chat.type != "private":
             raise bad("message can't be deleted")
         msg.deleted = True
-        chat.touch()
+        chat.bot_changed()
         return True
 
     async def delete_messages(self, bot: BotState, p: Params) -> bool:
@@ -367,5 +367,5 @@ class Sender:
             msg = chat.messages.get(int(mid))
             if msg is not None and (msg.from_bot or chat.type == "private"):
                 msg.deleted = True
-        chat.touch()
+        chat.bot_changed()
         return True

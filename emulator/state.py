@@ -94,6 +94,7 @@ class ChatState:
 
     __slots__ = (
         "_changed",
+        "awaiting_bot",
         "chat",
         "id",
         "last_user_message_id",
@@ -115,12 +116,24 @@ class ChatState:
         self.started = False
         self.reply_keyboard: JSON | None = None
         self.version = 0
+        # True from a user's message or button press until the bot sends, edits or deletes.
+        self.awaiting_bot = False
         # Created only while someone waits, so that storing a message stays cheap.
         self._changed: asyncio.Event | None = None
 
     def add(self, msg: StoredMessage) -> None:
         """Store a message and wake those waiting for this chat to change."""
         self.messages[msg.data["message_id"]] = msg
+        self.awaiting_bot = not msg.from_bot
+        self.touch()
+
+    def user_pressed(self) -> None:
+        """A user pressed a button here: the chat now waits for the bot's answer."""
+        self.awaiting_bot = True
+
+    def bot_changed(self) -> None:
+        """The bot edited or deleted something here: that answers the user's last action."""
+        self.awaiting_bot = False
         self.touch()
 
     def new_message_id(self) -> int:
@@ -144,6 +157,23 @@ class ChatState:
             self._changed = asyncio.Event()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), seconds)
+
+    @property
+    def watched(self) -> bool:
+        """Whether someone is waiting for this chat to change."""
+        return self._changed is not None
+
+    async def wait_answer(self, seconds: float) -> bool:
+        """Wait until the bot has answered the user's last action; False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        # A user's own message also changes the chat, so wake, look, and wait again.
+        while self.awaiting_bot:
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            await self.wait_change(self.version, left)
+        return True
 
 
 @dataclass
@@ -244,7 +274,34 @@ class BotState:
         self.chats: dict[int, ChatState] = {}
         self.callbacks: dict[str, CallbackRec] = {}
         self.callback_answers: list[JSON] = []
+        self._answered = asyncio.Event()
+        self.answer_waiters = 0  # control-API requests parked in wait_callback_answer
         self.poll_generation = 0
+
+    def record_answer(self, answer: JSON) -> None:
+        """Keep an answerCallbackQuery call and wake those waiting for it."""
+        self.callbacks[answer["callback_query_id"]].answer = answer
+        self.callback_answers.append(answer)
+        event, self._answered = self._answered, asyncio.Event()
+        event.set()
+
+    async def wait_callback_answer(self, query_id: str, seconds: float) -> JSON | None:
+        """The bot's answer to a callback query, waiting up to `seconds` for it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while True:
+            rec = self.callbacks.get(query_id)
+            if rec is None or rec.answer is not None:
+                return rec.answer if rec else None
+            left = deadline - loop.time()
+            if left <= 0:
+                return None
+            self.answer_waiters += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._answered.wait(), left)
+            finally:
+                self.answer_waiters -= 1
 
     def accepts(self, kind: str) -> bool:
         """Whether the bot's allowed_updates lets this kind of update be created."""

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from bot.config import Settings
 from bot.importing.run import import_helpers, import_households
-from bot.importing.samples import demo_helper_rows, demo_household_rows
+from bot.importing.samples import TOWNSHIPS, demo_helper_rows, demo_household_rows
+from bot.photos import GeoPoint
 from emulator.client import ControlClient
 from storage.db import SessionFactory
-from storage.models import User
+from storage.queries import demo
 
 # Telegram ids of the demo people: 10001, 10002, ... in the order of the helpers file.
 FIRST_TELEGRAM_ID = 10_001
@@ -31,7 +30,7 @@ class DemoPerson:
 async def seed_database(sessions: SessionFactory, settings: Settings) -> bool:
     """Import the demo county unless the sandbox database already has users."""
     async with sessions() as session:
-        if await session.scalar(select(func.count(User.id))):
+        if await demo.user_count(session):
             return False
     async with sessions() as session:
         await import_helpers(
@@ -59,7 +58,7 @@ async def seed_database(sessions: SessionFactory, settings: Settings) -> bool:
 async def demo_people(sessions: SessionFactory) -> list[DemoPerson]:
     """Every demo user with the Telegram id the emulator gives them."""
     async with sessions() as session:
-        users = list(await session.scalars(select(User).order_by(User.id)))
+        users = await demo.users_in_order(session)
     return [
         DemoPerson(FIRST_TELEGRAM_ID + i, u.name, str(u.role), u.phone)
         for i, u in enumerate(users)
@@ -75,3 +74,14 @@ async def seed_emulator(control: ControlClient, people: list[DemoPerson]) -> Non
             language_code="zh-hans",
             phone=person.phone.removeprefix("+"),
         )
+
+
+def village_centre(township: str | None, village: str) -> GeoPoint | None:
+    """The centre of a demo village, from the same table the demo households were made from."""
+    for town, villages in TOWNSHIPS:
+        if township is not None and town != township:
+            continue
+        for name, lat, lon in villages:
+            if name == village:
+                return GeoPoint(lat, lon)
+    return None
