@@ -18,17 +18,15 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
-from bot.config import DEFAULT_ID_HASH_KEY, Settings
+from bot.config import Settings
 from bot.context import RUNTIME_KEY, BotApp, BotContext
 from bot.photos import warm_up
-from bot.runtime import Runtime
+from bot.runtime import Runtime, build_runtime, migrate
 from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
 from handlers import all_handlers
 from handlers.common import on_error
 from handlers.menu import set_default_commands
-from storage.db import create_engine, session_factory
-from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +35,12 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"If 'per_message=False'", category=PTBUserWarning)
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    """Engine and sessions for the configured database (no connection is opened yet)."""
-    engine = create_engine(settings.effective_database_url)
-    return Runtime(settings=settings, engine=engine, sessions=session_factory(engine))
-
-
 async def prepare(runtime: Runtime) -> None:
     """Make the runtime ready once: data folder, tables migrated, photo index and codecs warm."""
     if runtime.prepared:
         return
     runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    await upgrade(runtime.engine, timezone=runtime.settings.timezone)
+    await migrate(runtime)
     await asyncio.to_thread(warm_up)
     async with runtime.uow() as uow:
         await runtime.photo_index.refresh(uow)
@@ -129,7 +121,7 @@ async def polling(app: BotApp) -> AsyncIterator[BotApp]:
 
 def run(settings: Settings) -> None:
     """Run the bot until interrupted: webhook when a URL is configured, else long polling."""
-    if settings.id_hash_key.get_secret_value() == DEFAULT_ID_HASH_KEY:
+    if settings.builtin_id_key:
         log.warning(
             "BANGFU_ID_HASH_KEY is the built-in default: set a secret key of your own before "
             "importing real ID-card numbers (their hashes depend on it)"

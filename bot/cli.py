@@ -58,13 +58,14 @@ def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from storage.db import create_engine
-    from storage.migrate import current_revision, upgrade
+    from bot.runtime import build_runtime, migrate
+    from storage.migrate import current_revision
 
-    engine = create_engine(settings.effective_database_url)
+    runtime = build_runtime(settings)
+    engine = runtime.engine
     try:
         before = await current_revision(engine)
-        await upgrade(engine)
+        await migrate(runtime)
         after = await current_revision(engine)
     finally:
         await engine.dispose()

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @property
+    def builtin_id_key(self) -> bool:
+        """Whether ID-card numbers would be hashed with the public built-in key."""
+        return self.id_hash_key.get_secret_value() == DEFAULT_ID_HASH_KEY
+
+    @property
     def tz(self) -> tzinfo:
         """The configured time zone as a tzinfo."""
         return ZoneInfo(self.timezone)

@@ -13,7 +13,8 @@ from bot.domain.visits import VisitRules
 from bot.evidence import EvidenceRules
 from bot.services.photo_index import PhotoIndex
 from bot.services.visits import VisitRulebook
-from storage.db import SessionFactory
+from storage.db import SessionFactory, create_engine, session_factory
+from storage.migrate import upgrade
 from storage.uow import UnitOfWork
 
 
@@ -60,3 +61,14 @@ class Runtime:
     def uow(self) -> UnitOfWork:
         """A new unit of work on the application's database."""
         return UnitOfWork(self.sessions)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Engine and sessions for the configured database (no connection is opened yet)."""
+    engine = create_engine(settings.effective_database_url)
+    return Runtime(settings=settings, engine=engine, sessions=session_factory(engine))
+
+
+async def migrate(runtime: Runtime) -> None:
+    """Create or upgrade every table (local days are derived in the bureau's time zone)."""
+    await upgrade(runtime.engine, timezone=runtime.settings.timezone)

@@ -27,6 +27,8 @@ from storage.uow import UnitOfWork
 
 BACKENDS = ("sqlite", "postgresql")
 PG_ENV = "BANGFU_TEST_PG_URL"
+# Tests import ID-card numbers, which the public built-in key refuses.
+TEST_KEY = "bangfu-tests-secret-key"
 
 
 def _pg_admin_url() -> str:
@@ -171,13 +173,15 @@ def uows(sessions: SessionFactory) -> Callable[[], UnitOfWork]:
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
     """Settings on a fresh migrated database and an empty data folder, no token."""
-    return Settings(_env_file=None, data_dir=tmp_path / "data", database_url=db_url)  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=tmp_path / "data", database_url=db_url, id_hash_key=TEST_KEY
+    )
 
 
 @pytest.fixture
 def plain_settings(tmp_path: Path) -> Settings:
     """Settings with no database chosen (an SQLite file in a temporary data folder)."""
-    return Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    return Settings(_env_file=None, data_dir=tmp_path / "data", id_hash_key=TEST_KEY)  # type: ignore[call-arg]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -70,12 +70,13 @@ async def test_importing_the_sample_templates_gives_the_documented_counts(
         tmp_path, "import", "helpers", str(templates / "helpers.xlsx"), BANGFU_DATABASE_URL=db_url
     )
     assert helpers.returncode == 0, helpers.stderr
+    args = ("import", "households", str(templates / "households.csv"))
+    # With the public built-in key the ID-card numbers would be recoverable: refused whole.
+    refused = _bangfu(tmp_path, *args, BANGFU_DATABASE_URL=db_url)
+    assert refused.returncode != 0
+    assert "BANGFU_ID_HASH_KEY" in refused.stderr and "Traceback" not in refused.stderr
     households = _bangfu(
-        tmp_path,
-        "import",
-        "households",
-        str(templates / "households.csv"),
-        BANGFU_DATABASE_URL=db_url,
+        tmp_path, *args, BANGFU_DATABASE_URL=db_url, BANGFU_ID_HASH_KEY="a-county-secret"
     )
     assert households.returncode == 0, households.stderr
     engine = create_engine(db_url)
@@ -88,6 +89,7 @@ async def test_importing_the_sample_templates_gives_the_documented_counts(
     finally:
         await engine.dispose()
     assert counts == [15, 100, 100]  # as README.md says
+    assert "BANGFU_ID_HASH_KEY" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_photo_inspect_reports_each_file(tmp_path: Path) -> None:

@@ -19,8 +19,8 @@ from bot.importing.orgtree import OrgTree
 from bot.importing.readers import UnreadableFile, read_table
 from bot.importing.run import ImportReport, import_helpers, import_households
 from bot.importing.validate import Problem, clean_name, parse_role, problem, split_scope
-from storage.db import create_engine, session_factory, unit_of_work
-from storage.migrate import upgrade
+from bot.runtime import build_runtime, migrate
+from storage.db import unit_of_work
 from storage.models import OrgUnit
 from storage.queries import imports as q
 
@@ -79,10 +79,10 @@ async def run_import(
         print(_error(t, str(exc)), file=err)
         return EXIT_UNREADABLE
     importer = import_helpers if kind == "helpers" else import_households
-    engine = create_engine(settings.effective_database_url)
+    runtime = build_runtime(settings)
     try:
-        await upgrade(engine)
-        async with session_factory(engine)() as session:
+        await migrate(runtime)
+        async with runtime.sessions() as session:
             report = await importer(
                 session, table, skip_bad=skip_bad, settings=settings, source=path.name
             )
@@ -90,7 +90,7 @@ async def run_import(
         print(_error(t, f"{path.name}: {exc}"), file=err)
         return EXIT_UNREADABLE
     finally:
-        await engine.dispose()
+        await runtime.engine.dispose()
     for error in report.errors[:MAX_ERROR_LINES]:
         print(error.render(t), file=err)
     if len(report.errors) > MAX_ERROR_LINES:
@@ -138,14 +138,14 @@ async def run_grant(
         )
         print(_error(t, message, role=repr(role)), file=err)
         return EXIT_GRANT_FAILED
-    engine = create_engine(settings.effective_database_url)
+    runtime = build_runtime(settings)
     try:
-        await upgrade(engine)
-        async with unit_of_work(session_factory(engine)) as session:
+        await migrate(runtime)
+        async with unit_of_work(runtime.sessions) as session:
             request = _GrantRequest(canonical, new_role, scope, name)
             return await _grant(session, settings, request, t, out, err)
     finally:
-        await engine.dispose()
+        await runtime.engine.dispose()
 
 
 def _scope_unit(tree: OrgTree, names: Sequence[str]) -> OrgUnit | Problem:

@@ -150,14 +150,18 @@ async def import_households(
     rows: Rows,
     *,
     skip_bad: bool,
-    settings: Settings | None = None,
+    settings: Settings,
     source: str | None = None,
     today: date | None = None,
     progress: bool | None = None,
     actor_label: str = "cli",
+    allow_builtin_key: bool = False,
 ) -> ImportReport:
-    """Create or update households and their helper pairings from a households file."""
-    settings = settings or Settings()
+    """Create or update households and their helper pairings from a households file.
+
+    ID-card numbers are refused while the public built-in hash key is in force (anyone could
+    recover them from the stored hash and mask); only the sandbox's demo data may use it.
+    """
     today = today or date.today()
     key = settings.id_hash_key.get_secret_value()
     table = as_table(rows, source or "rows")
@@ -177,6 +181,15 @@ async def import_households(
         else:
             parsed.append(result)
             references[result.row] = (result.helper_phone, result.helper_name)
+    if settings.builtin_id_key and not allow_builtin_key and any(r.id_hash for r in parsed):
+        report.blocker = problem(
+            N_(
+                "ID-card numbers are not imported while BANGFU_ID_HASH_KEY is the built-in "
+                "key, which is public: set a secret key of your own (see docs/privacy.md), "
+                "then import again"
+            )
+        )
+        return report
     for number, first in repeats(parsed, lambda r: r.row).items():
         problems[number].append(problem(N_("duplicate of row {row}"), row=first))
     parsed = [r for r in parsed if r.row not in problems]

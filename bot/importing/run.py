@@ -33,13 +33,12 @@ async def import_helpers(
     rows: Rows,
     *,
     skip_bad: bool,
-    settings: Settings | None = None,
+    settings: Settings,
     source: str | None = None,
     progress: bool | None = None,
     actor_label: str = "cli",
 ) -> ImportReport:
     """Create or update users from a helpers file, keyed by their normalised phone number."""
-    settings = settings or Settings()
     table = as_table(rows, source or "rows")
     headers = map_headers(table.headers, HELPER_COLUMNS)
     report = prepare(table, source, "helpers")

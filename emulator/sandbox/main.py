@@ -10,8 +10,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.app import build_application, build_runtime, polling, prepare
+from bot.app import build_application, polling, prepare
 from bot.config import Settings
+from bot.runtime import build_runtime
 from emulator.client import ControlClient
 from emulator.sandbox.seed import DemoPerson, demo_people, seed_database, seed_emulator
 from emulator.server import Emulator

@@ -24,7 +24,7 @@ from tests.e2e.visitkit import (
     confirm_summary,
     log_visit,
     save,
-    start_for_household,
+    up_to_the_note,
     visits_of,
 )
 from tests.factories import make_household, make_user
@@ -153,11 +153,7 @@ async def test_older_summaries_buttons_never_fail(
 ) -> None:
     helper = await bound_helper(stack, control, db)
     errors = _errors_in_log(stack)
-    await start_for_household(control, helper)
-    await control.send_location(helper.uid, *HOME, horizontal_accuracy=10)
-    await control.wait_for_message(helper.uid, "已收到位置")
-    await control.send_photo(helper.uid, camera_photo(503))
-    await control.wait_for_message(helper.uid, "第 1 张照片")
+    await up_to_the_note(control, helper, 503)
     old = await confirm_summary(control, helper, "第一稿")
     await confirm_summary(control, helper, "第二稿")  # typed again: a newer summary
     change = button_data(old, "visit:note:")
@@ -182,11 +178,7 @@ async def test_discard_says_discarded(
     stack: Stack, control: ControlClient, db: SessionFactory
 ) -> None:
     helper = await bound_helper(stack, control, db)
-    await start_for_household(control, helper)
-    await control.send_location(helper.uid, *HOME, horizontal_accuracy=10)
-    await control.wait_for_message(helper.uid, "已收到位置")
-    await control.send_photo(helper.uid, camera_photo(504))
-    await control.wait_for_message(helper.uid, "第 1 张照片")
+    await up_to_the_note(control, helper, 504)
     summary = await confirm_summary(control, helper, "不要了")
     query = await control.press_button(
         helper.uid, summary["message_id"], button_data(summary, "visit:no:")
@@ -200,11 +192,7 @@ async def test_a_note_split_by_telegram_is_refused_whole(
     stack: Stack, control: ControlClient, db: SessionFactory
 ) -> None:
     helper = await bound_helper(stack, control, db)
-    await start_for_household(control, helper)
-    await control.send_location(helper.uid, *HOME, horizontal_accuracy=10)
-    await control.wait_for_message(helper.uid, "已收到位置")
-    await control.send_photo(helper.uid, camera_photo(505))
-    await control.wait_for_message(helper.uid, "第 1 张照片")
+    await up_to_the_note(control, helper, 505)
     # What a phone sends for a 4,600-character text: two messages, the same second.
     sent = int(time.time())
     await control.send_text(helper.uid, "长" * 4096, date=sent)

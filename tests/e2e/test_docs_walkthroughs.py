@@ -98,8 +98,10 @@ def test_the_curl_walkthrough_runs_as_written(served_sandbox: str, tmp_path: Pat
     assert "走访 丁桂壽" in out
     assert "已收到第 1 张照片（含定位）" in out
     assert "✅ 走访已保存" in out and "丁桂壽：本月 1/2 次" in out
-    assert "位置距离该户住址约 14.3 km" in out
-    assert "待核查疑点：2 条" in out and "far_from_home — 王建國 → 丁桂壽" in out
+    assert "分享的位置距该户住址约 14.3 公里（阈值 500 米）" in out
+    assert "第 1 张照片的拍摄位置距该户住址约 14.3 公里" in out
+    assert "待核查疑点：2 条" in out and "王建國 → 丁桂壽" in out
+    assert "far_from_home" not in out
     assert (venv_python.parents[2] / "photo.jpg").stat().st_size > 0
 
 
@@ -130,5 +132,6 @@ def test_the_readme_walkthrough_types_as_written(tmp_path: Path) -> None:
     assert "您本月：已走访 2 次" in out
     assert "欢迎您，鄭文華（办公室）" in out
     flags = out[out.index("待核查疑点") :]
-    assert "no_home_location — 王建國 → 林才壽" in flags
-    assert "far_from_home — 王建國 → 丁桂壽" in flags
+    assert "王建國 → 林才壽" in flags and "尚无登记的住址位置" in flags
+    assert "王建國 → 丁桂壽" in flags and "距该户住址约 5.0 公里" in flags
+    assert "no_home_location" not in flags and "far_from_home" not in flags

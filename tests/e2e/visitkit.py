@@ -83,6 +83,15 @@ async def start_for_household(control: ControlClient, helper: Helper) -> None:
     await control.wait_for_message(helper.uid, "分享您的位置")
 
 
+async def up_to_the_note(control: ControlClient, helper: Helper, seed: int) -> None:
+    """/visit, the household, a shared location and one photo: the note is awaited."""
+    await start_for_household(control, helper)
+    await control.send_location(helper.uid, *HOME, horizontal_accuracy=10)
+    await control.wait_for_message(helper.uid, "已收到位置")
+    await control.send_photo(helper.uid, camera_photo(seed))
+    await control.wait_for_message(helper.uid, "第 1 张照片")
+
+
 async def confirm_summary(control: ControlClient, helper: Helper, note: str) -> dict[str, Any]:
     """Write the note and return the summary message with the Save button."""
     await control.send_text(helper.uid, note)
