@@ -9,10 +9,12 @@ import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from importlib.metadata import PackageNotFoundError, entry_points, version
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -79,10 +81,10 @@ def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             _say("bangfu: set BANGFU_TOKEN to run the bot.")
             return 2
         check_data_dir(settings)
-        print(
+        _say(
             "No Telegram token is configured (set BANGFU_TOKEN): starting the sandbox instead, "
             "the bot against the built-in Bot API emulator with a demo county.",
-            flush=True,
+            error=False,
         )
         result: int = sandbox.run_without_token(settings)
         return result
@@ -107,9 +109,9 @@ async def _cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
         await engine.dispose()
     where = engine.url.render_as_string(hide_password=True)
     if before == after:
-        print(f"{where}: already at revision {after}")
+        _say(f"{where}: already at revision {after}", error=False)
     else:
-        print(f"{where}: upgraded from {before or 'empty'} to {after}")
+        _say(f"{where}: upgraded from {before or 'empty'} to {after}", error=False)
     return 0
 
 
@@ -174,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         for sentence in describe_errors(exc):
             _say(f"bangfu: {sentence}")
+        return 2
+    except (SettingsError, UnicodeDecodeError) as exc:
+        _say(f"bangfu: the .env file in {Path.cwd()} cannot be read as UTF-8 settings: {exc}")
         return 2
     _remember_secrets(settings)
     _configure_logging(settings.log_level)

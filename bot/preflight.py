@@ -91,7 +91,8 @@ async def check_bot_api(settings: Settings) -> str:
     token = settings.token.get_secret_value()
     api = settings.api_url
     try:
-        async with httpx.AsyncClient(timeout=API_TIMEOUT) as client:
+        # No proxy from the environment: the bot's own client (bot/transport.py) uses none.
+        async with httpx.AsyncClient(timeout=API_TIMEOUT, trust_env=False) as client:
             response = await client.post(f"{api}/bot{token}/getMe")
     except httpx.HTTPError as exc:
         raise StartupProblem(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from bot import redaction
+from bot import cli, redaction
 from bot.config import Settings, describe_errors
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -175,3 +176,13 @@ def test_the_log_filter_masks_message_arguments_and_exceptions() -> None:
     assert "calling https://api.telegram.org/bot123456789:***/getUpdates" in output
     assert "ConnectionError" in output  # the exception is still there, masked
     assert TOKEN_SECRET not in output and PASSWORD not in output
+
+
+def test_an_unreadable_env_file_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_bytes(b"BANGFU_LOG_LEVEL=\xff\xfe\n")
+    assert cli.main(["db", "upgrade"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("bangfu: the .env file in ") and "UTF-8" in line
