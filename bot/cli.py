@@ -6,17 +6,45 @@ import argparse
 import asyncio
 import logging
 import sys
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, entry_points, version
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from pydantic_settings import SettingsError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
-from bot.config import Settings
+from bot import redaction
+from bot.config import Settings, database_display, describe_errors
+from bot.preflight import StartupProblem, check_data_dir, check_database, preflight
 
 Handler = Callable[[Settings, argparse.Namespace], Awaitable[int] | int]
+
+# Subcommands that open the configured database: it is checked before they start.
+_DATABASE_COMMANDS = frozenset({"db", "import", "admin"})
+
+RUN_EPILOG = """\
+Settings are environment variables, also read from the file .env in the working folder.
+Photos, exports and the default SQLite database go to the data folder: BANGFU_DATA_DIR,
+default ./data. Every variable is documented in README.md, section "Configuration".
+Without BANGFU_TOKEN this starts the sandbox (see docs/sandbox.md)."""
+
+
+def _say(message: str, *, error: bool = True) -> None:
+    """Print a line for the operator, with every secret masked."""
+    print(redaction.redact(message), file=sys.stderr if error else sys.stdout, flush=True)
+
+
+def _remember_secrets(settings: Settings) -> None:
+    redaction.add_secret(settings.token.get_secret_value() if settings.token else None, token=True)
+    for secret in (settings.webhook_secret, settings.id_hash_key):
+        redaction.add_secret(secret.get_secret_value() if secret else None)
+    if settings.database_url:
+        redaction.add_secret(make_url(settings.database_url).password)
 
 
 def _configure_logging(level: str) -> None:
@@ -25,9 +53,17 @@ def _configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # httpx logs every request URL at INFO, and the URL carries the bot token.
+    redaction.install()
+    # httpx logs every request at INFO; the URLs are masked, but one line per poll is noise.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _version() -> str:
+    try:
+        return version("bangfu")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _sandbox() -> ModuleType | None:
@@ -42,15 +78,18 @@ def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.has_token:
         sandbox = _sandbox()
         if sandbox is None:
-            print("bangfu: set BANGFU_TOKEN to run the bot.", file=sys.stderr)
+            _say("bangfu: set BANGFU_TOKEN to run the bot.")
             return 2
-        print(
+        check_data_dir(settings)
+        _say(
             "No Telegram token is configured (set BANGFU_TOKEN): starting the sandbox instead, "
             "the bot against the built-in Bot API emulator with a demo county.",
-            flush=True,
+            error=False,
         )
         result: int = sandbox.run_without_token(settings)
         return result
+    # Every setting is tried before anything starts: a wrong one is a sentence, not a traceback.
+    asyncio.run(preflight(settings))
     from bot.app import run
 
     run(settings)
@@ -71,9 +110,9 @@ async def _cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
         await engine.dispose()
     where = engine.url.render_as_string(hide_password=True)
     if before == after:
-        print(f"{where}: already at revision {after}")
+        _say(f"{where}: already at revision {after}", error=False)
     else:
-        print(f"{where}: upgraded from {before or 'empty'} to {after}")
+        _say(f"{where}: upgraded from {before or 'empty'} to {after}", error=False)
     return 0
 
 
@@ -88,9 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bangfu", description="幫扶 pairing-assistance bot and its tools"
     )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {_version()}", help="print the version"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the bot (the sandbox when no token is configured)")
+    run = sub.add_parser(
+        "run",
+        help="run the bot (the sandbox when no token is configured)",
+        description="Run the bot: long polling, or a webhook server if BANGFU_WEBHOOK_URL is set.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.set_defaults(handler=_cmd_run)
 
     sandbox = _sandbox()
@@ -106,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     photo = sub.add_parser("photo", help="examine photo evidence")
     photo_sub = photo.add_subparsers(dest="photo_command", metavar="ACTION", required=True)
     inspect = photo_sub.add_parser("inspect", help="what the pipeline extracts from files")
-    inspect.add_argument("files", nargs="+", metavar="FILE")
+    inspect.add_argument("files", nargs="+", metavar="FILE", help="photo files to examine")
     inspect.add_argument("--json", action="store_true", help="one JSON array on stdout")
     inspect.set_defaults(handler=_cmd_photo_inspect)
 
@@ -127,25 +175,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"BANGFU_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-            for err in exc.errors()
-        )
-        print(f"bangfu: the configuration is not valid: {problems}", file=sys.stderr)
+        for sentence in describe_errors(exc):
+            _say(f"bangfu: {sentence}")
         return 2
+    except (SettingsError, UnicodeDecodeError) as exc:
+        _say(f"bangfu: the .env file in {Path.cwd()} cannot be read as UTF-8 settings: {exc}")
+        return 2
+    _remember_secrets(settings)
     _configure_logging(settings.log_level)
     try:
+        if args.command in _DATABASE_COMMANDS:
+            asyncio.run(check_database(settings))
         result: Any = handler(settings, args)
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)
         return int(result)
     except KeyboardInterrupt:
         return 130
-    except (OperationalError, InterfaceError, OSError) as exc:
-        # An unreachable database or Bot API server is an operator's problem, not a bug:
-        # one sentence, no traceback.
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        print(f"bangfu: cannot reach a service it needs: {reason}", file=sys.stderr)
+    except StartupProblem as problem:
+        for sentence in problem.sentences:
+            _say(f"bangfu: {sentence}")
+        return 1
+    except DBAPIError as exc:
+        # The database went away after the start check: still the operator's problem.
+        reason = (str(exc.orig or exc).strip().splitlines() or [type(exc).__name__])[0]
+        where = database_display(settings.effective_database_url)
+        _say(f"bangfu: BANGFU_DATABASE_URL: the database {where} failed: {reason}")
+        return 1
+    except OSError as exc:
+        _say(f"bangfu: {exc}")
+        return 1
+    except Exception:
+        # A bug: keep the traceback for the report, but never with a secret in it.
+        _say(traceback.format_exc().rstrip())
         return 1
 
 

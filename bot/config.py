@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from datetime import tzinfo
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 SUPPORTED_LANGUAGES = ("zh-CN", "en")
 DEFAULT_ID_HASH_KEY = "bangfu-change-this-key"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The database drivers bangfu installs; any other driver fails at the first connection.
+SQLITE_DRIVER = "sqlite+aiosqlite"
+POSTGRES_DRIVER = "postgresql+asyncpg"
+# Telegram's servers post updates to these ports only (Bot API, setWebhook).
+TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)
+# Settings whose value is never repeated in a message.
+SECRET_SETTINGS = frozenset({"token", "webhook_secret", "id_hash_key", "database_url"})
+
+_TOKEN_FORMAT = re.compile(r"\d+:[A-Za-z0-9_-]+")
+_WEBHOOK_SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_DATABASE_FORMS = (
+    # No password in the example: every printed URL has its password masked anyway.
+    f"{SQLITE_DRIVER}:///path/to/bangfu.sqlite3 or {POSTGRES_DRIVER}://user@host/db"
+)
 
 
 class Settings(BaseSettings):
@@ -37,12 +57,14 @@ class Settings(BaseSettings):
     language: str = "zh-CN"
     visit_quota: int = Field(default=2, ge=1, le=31, description="visits per household a month")
     notice_days: int = Field(default=7, ge=1, le=60, description="public-notice period (days)")
-    income_line: float = Field(default=4000.0, gt=0, description="CNY per person per year")
+    income_line: float = Field(
+        default=4000.0, gt=0, allow_inf_nan=False, description="CNY per person per year"
+    )
     late_days: int = Field(default=3, ge=0, le=31, description="how late a visit may be logged")
-    max_distance_m: float = Field(default=500.0, gt=0)
-    max_photo_age_hours: float = Field(default=24.0, gt=0)
-    max_accuracy_m: float = Field(default=200.0, gt=0)
-    max_speed_kmh: float = Field(default=120.0, gt=0)
+    max_distance_m: float = Field(default=500.0, gt=0, allow_inf_nan=False)
+    max_photo_age_hours: float = Field(default=24.0, gt=0, allow_inf_nan=False)
+    max_accuracy_m: float = Field(default=200.0, gt=0, allow_inf_nan=False)
+    max_speed_kmh: float = Field(default=120.0, gt=0, allow_inf_nan=False)
     near_duplicate_distance: int = Field(
         default=12,
         ge=0,
@@ -66,9 +88,65 @@ class Settings(BaseSettings):
     send_rate: float = Field(
         default=30.0,
         ge=0,
+        allow_inf_nan=False,
         description="messages a second the bot sends at most (Telegram's limit); 0 = no limit",
     )
     log_level: str = "INFO"
+
+    @field_validator("token")
+    @classmethod
+    def _token_format(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()
+        if not token:
+            return None  # an empty BANGFU_TOKEN= means no token: the sandbox
+        if not _TOKEN_FORMAT.fullmatch(token):
+            # Never repeat the value: a mistyped token is still mostly the real one.
+            raise ValueError(
+                "is not a bot token: @BotFather gives one like 123456789:AAE…, the bot's "
+                "number, a colon, then letters, digits, '-' and '_'"
+            )
+        return SecretStr(token)
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not _is_http_url(value):
+            raise ValueError(
+                f"must be the http:// or https:// address of a Bot API server, such as "
+                f"{TELEGRAM_API_URL}, not {value!r}"
+            )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        try:
+            url = make_url(value)
+        except (ArgumentError, ValueError) as exc:
+            # The text may hold a password: say what is wrong without repeating it.
+            raise ValueError(f"is not a database URL; use {_DATABASE_FORMS}") from exc
+        if url.drivername in (SQLITE_DRIVER, POSTGRES_DRIVER):
+            return value
+        backend = url.get_backend_name()
+        if backend == "sqlite":
+            suggestion = _hidden(url.set(drivername=SQLITE_DRIVER))
+        elif backend == "postgresql":
+            suggestion = _hidden(url.set(drivername=POSTGRES_DRIVER))
+        else:
+            raise ValueError(
+                f"names the database driver {url.drivername!r}, which bangfu does not ship; "
+                f"use {_DATABASE_FORMS}"
+            )
+        raise ValueError(
+            f"names the driver {url.drivername!r}, which bangfu does not ship; "
+            f"write it as {suggestion}"
+        )
 
     @field_validator("timezone")
     @classmethod
@@ -76,7 +154,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise ValueError(
+                f"must be a time zone name such as Asia/Shanghai, not {value!r}"
+            ) from exc
         return value
 
     @field_validator("language")
@@ -85,12 +165,72 @@ class Settings(BaseSettings):
         for code in SUPPORTED_LANGUAGES:
             if value.lower() == code.lower():
                 return code
-        raise ValueError(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}, not {value!r}")
 
-    @field_validator("api_url")
+    @field_validator("webhook_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _webhook_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        official = info.data.get("api_url") == TELEGRAM_API_URL
+        if not _is_http_url(value):
+            raise ValueError(
+                f"must be the public https:// address Telegram posts updates to, "
+                f"such as https://bot.example.org/telegram, not {value!r}"
+            )
+        parts = urlsplit(value)
+        # A self-hosted Bot API server or the emulator may post to plain HTTP; Telegram won't.
+        if official and parts.scheme != "https":
+            raise ValueError(
+                f"must start with https:// (Telegram posts only to HTTPS), not {value!r}"
+            )
+        if official and (parts.port or 443) not in TELEGRAM_WEBHOOK_PORTS:
+            ports = ", ".join(str(p) for p in TELEGRAM_WEBHOOK_PORTS)
+            raise ValueError(f"must use a port Telegram posts to ({ports}), not {value!r}")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _webhook_listen(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must be the address to listen on, such as 127.0.0.1 or 0.0.0.0")
+        return value
+
+    @field_validator("webhook_port")
+    @classmethod
+    def _webhook_port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError(f"must be a port number from 1 to 65535, not {value}")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not _WEBHOOK_SECRET_FORMAT.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "must be 1 to 256 characters, each a letter, a digit, '-' or '_' "
+                "(Telegram's rule for the secret token)"
+            )
+        return value
+
+    @field_validator("id_hash_key")
+    @classmethod
+    def _id_hash_key(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty (it keys the hashes of ID-card numbers)")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+        return level
 
     @property
     def builtin_id_key(self) -> bool:
@@ -113,6 +253,63 @@ class Settings(BaseSettings):
     def has_token(self) -> bool:
         """Whether a Telegram token is configured."""
         return self.token is not None and bool(self.token.get_secret_value().strip())
+
+
+def _is_http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError on a port that is not a number)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _hidden(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def database_display(url: str) -> str:
+    """A database URL fit to print: its password masked, or a placeholder if unparsable."""
+    try:
+        return _hidden(make_url(url))
+    except (ArgumentError, ValueError):
+        return "(an unparsable URL)"
+
+
+# Pydantic's own error types, as the rest of a sentence that starts with the variable name.
+_PREDICATES: dict[str, str] = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_type": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_parsing": "must be true or false",
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+}
+
+
+def describe_errors(exc: ValidationError) -> list[str]:
+    """One sentence per invalid setting, naming its variable and never a secret value."""
+    sentences = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        variable = f"BANGFU_{field.upper()}" if field else "the configuration"
+        ctx: dict[str, Any] = dict(error.get("ctx") or {})
+        if error["type"] == "value_error" and "error" in ctx:
+            # Our validators word their messages to follow the variable name.
+            sentences.append(f"{variable} {ctx['error']}.")
+            continue
+        template = _PREDICATES.get(error["type"])
+        predicate = template.format(**ctx) if template else f"is not valid: {error['msg']}"
+        given = error.get("input")
+        if field not in SECRET_SETTINGS and isinstance(given, str | int | float):
+            predicate += f", not {given!r}"
+        sentences.append(f"{variable} {predicate}.")
+    return sentences
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -2,27 +2,48 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import io
+import logging
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, inspect, select
 
+from bot import cli, redaction
+from emulator import Emulator
 from storage.base import Base
 from storage.db import create_engine, session_factory
 from storage.models import Household, Pairing, User
 
 ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+TOKEN_SECRET = TOKEN.partition(":")[2]
+PASSWORD = "pw-Secret-42"
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_secrets() -> Iterator[None]:
+    yield
+    redaction.forget_secrets()
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BANGFU_")}
     env.update(BANGFU_DATA_DIR=str(tmp_path / "data"), **extra)
+    # The code under test, even where another checkout of bangfu is installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
 
@@ -38,11 +59,234 @@ def _bangfu(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedPro
     )
 
 
+def _one_sentence(result: subprocess.CompletedProcess[str], variable: str) -> str:
+    """The single line bangfu printed on stderr, checked to name the variable and no secret."""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"bangfu: {variable}"), lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert TOKEN_SECRET not in result.stderr + result.stdout
+    assert PASSWORD not in result.stderr + result.stdout
+    return lines[0]
+
+
 def test_bad_configuration_is_one_sentence(tmp_path: Path) -> None:
     result = _bangfu(tmp_path, "db", "upgrade", BANGFU_TIMEZONE="Mars/Olympus")
     assert result.returncode == 2
-    assert "BANGFU_TIMEZONE" in result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
+    _one_sentence(result, "BANGFU_TIMEZONE")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BANGFU_DATABASE_URL", "foo"),
+        ("BANGFU_DATABASE_URL", f"mysql://bangfu:{PASSWORD}@db.example.org/bangfu"),
+        ("BANGFU_DATABASE_URL", "sqlite:///x.db"),
+        ("BANGFU_DATABASE_URL", f"postgresql://bangfu:{PASSWORD}@db.example.org/bangfu"),
+        ("BANGFU_LOG_LEVEL", "LOUD"),
+        ("BANGFU_WEBHOOK_URL", "notaurl"),
+        ("BANGFU_WEBHOOK_PORT", "99999"),
+        ("BANGFU_TOKEN", TOKEN.replace(":", "")),
+        ("BANGFU_TOKEN", TOKEN + "/"),
+        ("BANGFU_API_URL", "api.telegram.org"),
+    ],
+)
+def test_each_bad_value_stops_run_with_one_sentence(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    result = _bangfu(tmp_path, "run", **{"BANGFU_TOKEN": TOKEN, variable: value})
+    assert result.returncode == 2
+    _one_sentence(result, variable)
+    assert not (tmp_path / "data").exists()  # nothing started
+
+
+def _unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _bangfu_async(
+    tmp_path: Path, *args: str, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """`bangfu` in a subprocess while this event loop keeps serving an in-process emulator."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=_env(tmp_path, **extra),
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode is not None
+    return subprocess.CompletedProcess(args, proc.returncode, out.decode(), err.decode())
+
+
+async def test_a_rejected_token_is_one_sentence_with_the_token_masked(tmp_path: Path) -> None:
+    async with Emulator(bot_token="424242:E2E-TOKEN") as emu:
+        result = await _bangfu_async(
+            tmp_path, "run", BANGFU_TOKEN=TOKEN, BANGFU_API_URL=emu.root_url
+        )
+    assert result.returncode == 1
+    line = _one_sentence(result, "BANGFU_TOKEN")
+    assert "123456789:***" in line and "rejected" in line
+
+
+async def test_a_short_rejected_token_is_masked_too(tmp_path: Path) -> None:
+    async with Emulator(bot_token="424242:E2E-TOKEN") as emu:
+        result = await _bangfu_async(
+            tmp_path, "run", BANGFU_TOKEN="777:SHORTER", BANGFU_API_URL=emu.root_url
+        )
+    assert result.returncode == 1
+    assert "777:***" in _one_sentence(result, "BANGFU_TOKEN")
+    assert "SHORTER" not in result.stderr
+
+
+def test_an_unreachable_bot_api_is_one_sentence(tmp_path: Path) -> None:
+    api = f"http://127.0.0.1:{_unused_port()}"
+    result = _bangfu(tmp_path, "run", BANGFU_TOKEN=TOKEN, BANGFU_API_URL=api)
+    assert result.returncode == 1
+    assert api in _one_sentence(result, "BANGFU_API_URL")
+
+
+async def test_a_webhook_port_in_use_is_one_sentence(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        async with Emulator(bot_token=TOKEN) as emu:
+            result = await _bangfu_async(
+                tmp_path,
+                "run",
+                BANGFU_TOKEN=TOKEN,
+                BANGFU_API_URL=emu.root_url,
+                BANGFU_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+                BANGFU_WEBHOOK_LISTEN="127.0.0.1",
+                BANGFU_WEBHOOK_PORT=str(port),
+            )
+    assert result.returncode == 1
+    line = _one_sentence(result, "BANGFU_WEBHOOK_PORT")
+    assert str(port) in line and "in use" in line
+
+
+async def test_run_checks_the_database_before_starting(tmp_path: Path) -> None:
+    unreachable = f"postgresql+asyncpg://nobody:{PASSWORD}@127.0.0.1:{_unused_port()}/none"
+    async with Emulator(bot_token=TOKEN) as emu:
+        result = await _bangfu_async(
+            tmp_path,
+            "run",
+            BANGFU_TOKEN=TOKEN,
+            BANGFU_API_URL=emu.root_url,
+            BANGFU_DATABASE_URL=unreachable,
+        )
+    assert result.returncode == 1
+    line = _one_sentence(result, "BANGFU_DATABASE_URL")
+    assert "nobody:***@127.0.0.1" in line
+
+
+def test_logs_never_show_the_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As in a real process: no handler yet, so the CLI's logging setup installs its own.
+    monkeypatch.setattr(logging.root, "handlers", [])
+    monkeypatch.setattr(logging.root, "level", logging.root.level)
+    redaction.add_secret("4242:SHORT", token=True)
+    cli._configure_logging("INFO")
+    log = logging.getLogger("telegram.ext.Updater")
+    log.info("POST %s", f"https://api.telegram.org/bot{TOKEN}/getUpdates")
+    try:
+        raise OSError("connect to https://api.telegram.org/bot4242:SHORT/getMe failed")
+    except OSError:
+        log.exception("network error")
+    err = capsys.readouterr().err
+    assert "bot123456789:***/getUpdates" in err and "bot4242:***/getMe" in err
+    assert TOKEN_SECRET not in err and "SHORT" not in err
+
+
+def test_even_a_crash_prints_no_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def crash(settings: object, args: argparse.Namespace) -> int:
+        raise RuntimeError(f"unexpected, with /bot{TOKEN}/ and :{PASSWORD}@ in it")
+
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("BANGFU_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("BANGFU_TOKEN", TOKEN)
+    monkeypatch.setenv("BANGFU_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/x.sqlite3")
+    monkeypatch.setenv("BANGFU_WEBHOOK_SECRET", PASSWORD)
+    monkeypatch.setattr(cli, "_cmd_photo_inspect", crash)
+    assert cli.main(["photo", "inspect", "x.jpg"]) == 1
+    err = capsys.readouterr().err
+    assert "RuntimeError" in err
+    assert TOKEN_SECRET not in err and PASSWORD not in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0
+    assert re.fullmatch(r"bangfu \d+\.\d+\.\d+\S*\n", capsys.readouterr().out)
+
+
+def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield from _parsers(child)
+
+
+def test_every_argument_and_command_has_help() -> None:
+    missing = []
+    for parser in _parsers(cli.build_parser()):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helped = {choice.dest for choice in action._choices_actions if choice.help}
+                missing += [f"{parser.prog} {c}" for c in action.choices if c not in helped]
+            elif not action.help or action.help == argparse.SUPPRESS:
+                missing.append(f"{parser.prog} {'/'.join(action.option_strings) or action.dest}")
+    assert missing == []
+
+
+def _help(*args: str) -> str:
+    parser = cli.build_parser()
+    out = io.StringIO()
+    for sub in _parsers(parser):
+        if sub.prog == " ".join(("bangfu", *args)):
+            sub.print_help(out)
+    return out.getvalue()
+
+
+def test_run_help_names_the_env_file_the_data_folder_and_the_documentation() -> None:
+    text = " ".join(_help("run").split())
+    assert ".env" in text and "working folder" in text
+    assert "BANGFU_DATA_DIR" in text and "./data" in text
+    assert 'README.md, section "Configuration"' in text
+
+
+def test_sandbox_serve_help_says_what_it_serves_and_where() -> None:
+    text = " ".join(_help("sandbox").split())
+    assert "Bot API emulator" in text and "control API" in text
+    assert "127.0.0.1" in text and "docs/sandbox.md" in text
+
+
+def test_the_readme_uses_one_form_of_the_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    bare = re.findall(r"(?<![\w/.-])bangfu (?:run|sandbox|db|import|admin|photo)\b", readme)
+    assert bare == []
+    assert ".venv/bin/bangfu run" in readme or "make run" in readme
+
+
+def test_the_license_field_gives_no_setuptools_warning() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    # A table here makes setuptools >= 77 print a deprecation warning at every install.
+    assert isinstance(pyproject["project"]["license"], str)
+    assert "setuptools>=77" in pyproject["build-system"]["requires"]
 
 
 async def test_db_upgrade_creates_every_table_and_is_idempotent(
@@ -139,8 +383,8 @@ def test_run_without_a_token_starts_the_sandbox_and_says_so(tmp_path: Path) -> N
 
 
 def test_unreachable_database_is_one_sentence(tmp_path: Path) -> None:
-    unreachable = "postgresql+asyncpg://nobody@127.0.0.1:9/none"
+    unreachable = f"postgresql+asyncpg://nobody:{PASSWORD}@127.0.0.1:9/none"
     result = _bangfu(tmp_path, "db", "upgrade", BANGFU_DATABASE_URL=unreachable)
     assert result.returncode == 1
-    assert "cannot reach" in result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
+    line = _one_sentence(result, "BANGFU_DATABASE_URL")
+    assert "cannot reach the database postgresql+asyncpg://nobody:***@127.0.0.1:9/none" in line

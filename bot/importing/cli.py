@@ -281,7 +281,7 @@ def add_arguments(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
     admin = subparsers.add_parser("admin", help="manage users' roles")
     commands = admin.add_subparsers(dest="admin_command", metavar="COMMAND", required=True)
     grant = commands.add_parser("grant", help="set a user's role and scope")
-    grant.add_argument("phone", metavar="PHONE")
+    grant.add_argument("phone", metavar="PHONE", help="the user's mobile number")
     grant.add_argument("role", metavar="ROLE", help="helper, office, leader or member")
     grant.add_argument("--scope", help="what the user may see: 鄉鎮 or 鄉鎮/村 (township/village)")
     grant.add_argument("--name", help="create the user with this name if the phone is new")

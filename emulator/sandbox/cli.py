@@ -17,9 +17,26 @@ def _cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
 
 def add_arguments(sub: Any) -> None:
     """Add `sandbox` to the `bangfu` subcommands."""
-    sandbox = sub.add_parser("sandbox", help="try the bot without a token, in the terminal")
-    sandbox.add_argument("--serve", action="store_true", help="headless: print the control API")
-    sandbox.add_argument("--port", type=int, default=0, help="emulator port (default: any free)")
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="try the bot without a token, in the terminal",
+        description="The real bot against the built-in Bot API emulator, with a demo county "
+        "kept in <data folder>/sandbox; you chat as any demo user in the terminal.",
+        epilog="docs/sandbox.md explains the terminal commands and the control API.",
+    )
+    sandbox.add_argument(
+        "--serve",
+        action="store_true",
+        help="no terminal chat: serve the Bot API emulator and its control API on loopback "
+        "(127.0.0.1), print both addresses and run until Ctrl-C, so that programs or curl "
+        "act as the users (docs/sandbox.md)",
+    )
+    sandbox.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="port of the emulator and its control API (default: any free port)",
+    )
     sandbox.set_defaults(handler=_cmd_sandbox)
 
 
