@@ -9,7 +9,6 @@ import tempfile
 from collections.abc import Awaitable
 
 import httpx
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings, database_display
@@ -51,7 +50,7 @@ def check_data_dir(settings: Settings) -> None:
 
 async def check_database(settings: Settings) -> None:
     """A connection to the configured database opens and answers."""
-    from storage.db import create_engine
+    from storage.db import create_engine, ping
 
     url = settings.effective_database_url
     where = database_display(url)
@@ -65,8 +64,8 @@ async def check_database(settings: Settings) -> None:
             f"{variable}: the database {where} cannot be created: {_reason(exc, password)}."
         ) from exc
     try:
-        async with asyncio.timeout(DATABASE_TIMEOUT), engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        async with asyncio.timeout(DATABASE_TIMEOUT):
+            await ping(engine)
     except (DBAPIError, OSError, TimeoutError) as exc:
         raise StartupProblem(
             f"{variable}: cannot reach the database {where}: {_reason(exc, password)}."

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -47,6 +47,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Open a connection and run the smallest query: the database is there and answers."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:

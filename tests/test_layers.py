@@ -141,6 +141,17 @@ def test_nothing_outside_storage_builds_sql() -> None:
     assert found == []
 
 
+def test_nothing_outside_storage_imports_sql_builders() -> None:
+    found = sorted(
+        f"{module} imports {name}"
+        for module in _modules()
+        if not _in(module, "storage")
+        for name in _imports(module)
+        if name in {f"sqlalchemy.{b}" for b in (*SQL_BUILDERS, "text")}
+    )
+    assert found == []
+
+
 def test_the_rules_can_fail() -> None:
     # The checks above must see real imports and calls, or they would pass on anything.
     assert "bot.domain.vocabulary" in _imports("storage.models.people")
