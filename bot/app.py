@@ -24,9 +24,7 @@ from bot.photos import warm_up
 from bot.runtime import Runtime, build_runtime, migrate
 from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
-from handlers import all_handlers
-from handlers.common import on_error
-from handlers.menu import set_default_commands
+from handlers import all_handlers, on_error, set_default_commands
 
 log = logging.getLogger(__name__)
 

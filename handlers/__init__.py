@@ -7,7 +7,11 @@ from telegram.ext import BaseHandler, ConversationHandler
 
 from bot.context import BotContext
 from handlers import admin, common, myvisits, onboarding, review, visit_choose, visits
-from handlers.menu import MenuActions
+from handlers.common import on_error
+from handlers.menu import MenuActions, set_default_commands
+
+# What the composition root needs: one door into this package.
+__all__ = ["all_handlers", "on_error", "set_default_commands"]
 
 
 def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
