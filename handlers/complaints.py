@@ -101,7 +101,6 @@ async def show_list(update: Update, context: BotContext) -> None:
         text = "\n\n".join([header] + [line_text(line, t) for line in lines])
         markup = list_markup(lines, status_text, offset, total, PAGE, t)
     if query is not None:
-        await query.answer()
         await edit_message(query, t, text=text, markup=markup, parse_mode="HTML")
         return
     await message.reply_html(text, reply_markup=markup)
@@ -164,7 +163,6 @@ async def choose_outcome(update: Update, context: BotContext) -> None:
     user, t = await authorised(update, context, can_handle_complaints, ONLY_STAFF)
     if user is None:
         return
-    await query.answer()
     complaint_id = int(query.data.rsplit(":", 1)[1])
     await edit_message(query, t, markup=outcome_markup(complaint_id, t))
 

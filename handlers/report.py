@@ -156,7 +156,6 @@ class ReportConversation:
         if draft is None:
             return await self._lost(update, t)
         draft.category = ComplaintCategory(query.data.rsplit(":", 1)[1])
-        await query.answer()
         await edit_message(
             query, t, text=t("Category: {category}").format(category=t(CATEGORY[draft.category]))
         )
@@ -287,7 +286,6 @@ class ReportConversation:
         if draft is None or not (query.data or "").endswith(draft.token):
             await query.answer()
             return await self._lost(update, t)
-        await query.answer()
         await edit_message(query, t)  # the button goes; the text stays
         await context.bot.send_message(
             query.message.chat.id, _review_text(draft, t), reply_markup=_review_markup(draft, t)
@@ -309,7 +307,6 @@ class ReportConversation:
         if not self.desk.limiter.allows(key, now, runtime.settings.complaints_per_hour):
             await query.answer(TooManyComplaints().render(t), show_alert=True)
             return REVIEW
-        await query.answer()
         try:
             filed = await file_complaint(
                 runtime.uow(),
@@ -318,7 +315,7 @@ class ReportConversation:
                 data_dir=runtime.settings.data_dir,
             )
         except DomainError as error:
-            await context.bot.send_message(query.message.chat.id, error.render(t))
+            await query.answer(error.render(t), show_alert=True)
             return REVIEW
         self.desk.drafts.drop(key)
         self.desk.limiter.note(key, now)
@@ -342,7 +339,6 @@ class ReportConversation:
         assert query is not None
         t = tr(update, context, None)
         self.desk.drafts.drop(self.desk.key(update))
-        await query.answer()
         await edit_message(query, t, text=t("The report was dropped; nothing was stored."))
         return ConversationHandler.END
 
