@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.vocabulary import ComplaintOutcome, ComplaintStatus, Role
@@ -291,3 +291,32 @@ async def test_the_office_investigates_and_answers(
         "complaint.resolve",
     } <= actions
     assert sorted(kinds) == ["addition", "question"]
+
+
+async def test_bad_input_gets_clear_replies(
+    stack: Stack, control: ControlClient, db: SessionFactory
+) -> None:
+    uid = stack.new_user_id()
+    await control.create_user(uid, "路人乙", language_code="zh-hans")
+    await control.send_command(uid, "track", "ABCD-EFGH-JKMN-PQRS")
+    await control.wait_for_message(uid, "没有与此回执码对应的举报")
+    async with db() as session:
+        before = await session.scalar(select(func.count(Complaint.id)))
+    await control.send_command(uid, "start", "report")  # the deep link the bureau publishes
+    categories = await control.wait_for_message(uid, lambda m: "report:cat:" in str(m))
+    await control.send_command(uid, "visit")
+    await control.wait_for_message(uid, "您正在写举报")
+    await control.press_button(uid, categories["message_id"], "report:cat:other")
+    await control.wait_for_message(uid, "涉及谁或哪里")
+    await control.send_text(uid, "x" * 301)
+    await control.wait_for_message(uid, "1 到 300 个字")
+    await control.send_text(uid, "乡政府")
+    await control.wait_for_message(uid, "发生了什么")
+    await control.send_text(uid, "低保评定不公开。")
+    await control.wait_for_message(uid, "最多 5 张")
+    await control.send_document(uid, b"%PDF-1.7\n%fake", "scan.pdf", "application/pdf")
+    await control.wait_for_message(uid, "PDF")
+    await control.send_command(uid, "cancel")
+    await control.wait_for_message(uid, "未保存任何内容")
+    async with db() as session:
+        assert await session.scalar(select(func.count(Complaint.id))) == before
