@@ -25,6 +25,7 @@ from bot.runtime import Runtime, build_runtime, migrate
 from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
 from handlers import all_handlers, on_error, set_default_commands
+from reminders.complaints import schedule as schedule_complaint_reminders
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
     # One group: the first matching handler wins, so the catch-alls come last.
     app.add_handlers(all_handlers())
     app.add_error_handler(on_error)
+    if app.job_queue is not None:
+        schedule_complaint_reminders(app.job_queue, settings.tz)
     return app
 
 

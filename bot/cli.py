@@ -57,6 +57,10 @@ def _configure_logging(level: str) -> None:
     # httpx logs every request at INFO; the URLs are masked, but one line per poll is noise.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # python-telegram-bot's debug lines carry whole updates and Bot API calls: user ids,
+    # names, message text. A complaint's reporter must appear in no log (docs/privacy.md),
+    # so the library never logs below INFO, whatever BANGFU_LOG_LEVEL says.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger().level))
 
 
 def _version() -> str:

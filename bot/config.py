@@ -91,6 +91,15 @@ class Settings(BaseSettings):
         allow_inf_nan=False,
         description="messages a second the bot sends at most (Telegram's limit); 0 = no limit",
     )
+    complaints_per_hour: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="complaints one sender may file an hour (counted in memory only)",
+    )
+    complaint_stale_days: int = Field(
+        default=5, ge=1, le=90, description="days without office action before a reminder"
+    )
     log_level: str = "INFO"
 
     @field_validator("token")

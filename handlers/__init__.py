@@ -6,7 +6,18 @@ from telegram import Update
 from telegram.ext import BaseHandler, ConversationHandler
 
 from bot.context import BotContext
-from handlers import admin, common, myvisits, onboarding, review, visit_choose, visits
+from handlers import (
+    admin,
+    common,
+    complaints,
+    myvisits,
+    onboarding,
+    report,
+    review,
+    track,
+    visit_choose,
+    visits,
+)
 from handlers.common import on_error
 from handlers.menu import MenuActions, set_default_commands
 
@@ -24,12 +35,19 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         "invite": admin.invite,
         "help": onboarding.help_command,
     }
+    # One desk for /report and /track: their memory of drafts and guesses, in this process.
+    desk = report.ComplaintDesk()
     every = [
+        # The report comes first of all: it can be started from inside any other
+        # conversation, which then waits, draft and all, until the report is sent or dropped.
+        *report.handlers(desk),
+        *track.handlers(desk),
         *visits.handlers(menu),
         *onboarding.handlers(),
         *myvisits.handlers(),
         *review.handlers(menu),
         *admin.handlers(),
+        *complaints.handlers(menu),
         *common.handlers(),
     ]
     # Conversations first: a user inside one must reach its states before any command or

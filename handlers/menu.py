@@ -24,8 +24,13 @@ from bot.domain.vocabulary import Role
 from bot.i18n import N_, translator
 
 # (command, description) pairs; descriptions are message ids translated per language.
+REPORT_COMMANDS = (
+    ("report", N_("Report wrongdoing anonymously")),
+    ("track", N_("Follow a report with its receipt code")),
+)
 GUEST_COMMANDS = (
     ("start", N_("Start and register with your phone number")),
+    *REPORT_COMMANDS,
     ("help", N_("What this bot can do")),
     ("language", N_("Switch language / 切换语言")),
     ("cancel", N_("Cancel the current step")),
@@ -33,6 +38,7 @@ GUEST_COMMANDS = (
 HELPER_COMMANDS = (
     ("visit", N_("Log a visit to a household")),
     ("myvisits", N_("My visits this month")),
+    *REPORT_COMMANDS,
     ("help", N_("What this bot can do")),
     ("language", N_("Switch language / 切换语言")),
     ("cancel", N_("Cancel the current step")),
@@ -40,16 +46,18 @@ HELPER_COMMANDS = (
 ADMIN_COMMANDS = (
     ("flags", N_("Visits with evidence flags")),
     ("invite", N_("Create a one-time invite link")),
+    ("complaints", N_("Complaints from the public")),
+    *REPORT_COMMANDS,
     ("help", N_("What this bot can do")),
     ("language", N_("Switch language / 切换语言")),
     ("cancel", N_("Cancel the current step")),
 )
-MEMBER_COMMANDS = GUEST_COMMANDS[1:]
+MEMBER_COMMANDS = (("complaints", N_("Complaints assigned to me")), *GUEST_COMMANDS[1:])
 
 # Main-menu buttons: (command they stand for, label message id).
 HELPER_BUTTONS = (("visit", N_("📍 Log a visit")), ("myvisits", N_("📋 My month")))
 ADMIN_BUTTONS = (("flags", N_("🚩 Flags")), ("invite", N_("🔗 Invite")))
-COMMON_BUTTONS = (("help", N_("❓ Help")),)
+COMMON_BUTTONS = (("report", N_("📣 Report")), ("help", N_("❓ Help")))
 
 
 def commands_for(role: Role | None) -> Sequence[tuple[str, str]]:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.people import Actor
 from storage.db import SessionFactory
 from storage.queries.audit import record
+from storage.queries.complaints import ComplaintQueries
 from storage.queries.households import HouseholdQueries
 from storage.queries.people import PeopleQueries
 from storage.queries.photos import PhotoQueries
@@ -30,6 +31,7 @@ class UnitOfWork:
     visits: VisitQueries
     review: ReviewQueries
     photos: PhotoQueries
+    complaints: ComplaintQueries
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -41,6 +43,7 @@ class UnitOfWork:
         self.visits = VisitQueries(self.session)
         self.review = ReviewQueries(self.session)
         self.photos = PhotoQueries(self.session)
+        self.complaints = ComplaintQueries(self.session)
         return self
 
     async def __aexit__(

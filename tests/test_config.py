@@ -40,6 +40,8 @@ BAD_VALUES: dict[str, tuple[str, str]] = {
     "invite_hours": ("0", "at least 1"),
     "id_hash_key": (" ", "empty"),
     "send_rate": ("-1", "at least 0"),
+    "complaints_per_hour": ("0", "at least 1"),
+    "complaint_stale_days": ("91", "at most 90"),
     "log_level": ("LOUD", "INFO"),
 }
 # Free text or a folder: any value is a valid one.

@@ -112,3 +112,36 @@ class NoProposedHome(DomainError):
     """There is no proposed home location to confirm (or the household is out of scope)."""
 
     message = N_("This household has no proposed home location to confirm.")
+
+
+class ComplaintTextInvalid(DomainError):
+    """A complaint's text is empty or too long."""
+
+    message = N_("Please write between 1 and {limit} characters.")
+
+
+class TooManyComplaints(DomainError):
+    """The in-memory abuse limit of complaints per hour from one sender is reached."""
+
+    message = N_(
+        "You have sent several complaints within the last hour. Please wait a while before "
+        "sending another one."
+    )
+
+
+class ComplaintNotFound(DomainError):
+    """No complaint the user may see has this number (or it is closed for this action)."""
+
+    message = N_("That complaint was not found, or it is closed.")
+
+
+class ComplaintClosed(DomainError):
+    """The complaint is resolved or dismissed; nothing more can be added."""
+
+    message = N_("This complaint is closed; nothing more can be added to it.")
+
+
+class TooManyAttachments(DomainError):
+    """A complaint carries at most a few pictures."""
+
+    message = N_("A complaint can carry at most {limit} pictures.")

@@ -121,3 +121,29 @@ class FlagKind(enum.StrEnum):
     DUPLICATE_PHOTO = "duplicate_photo"
     NEAR_DUPLICATE_PHOTO = "near_duplicate_photo"
     IMPOSSIBLE_TRAVEL = "impossible_travel"
+
+
+class ComplaintCategory(enum.StrEnum):
+    """What a public complaint (舉報) is about."""
+
+    FALSIFICATION = "falsification"  # 弄虛作假
+    PERFUNCTORY = "perfunctory"  # 敷衍塞責
+    CORRUPTION = "corruption"  # 貪污腐敗
+    BENEFIT_NOT_RECEIVED = "benefit_not_received"  # 應享未享
+    OTHER = "other"
+
+
+class ComplaintOutcome(enum.StrEnum):
+    """What the investigation of a resolved complaint found."""
+
+    SUBSTANTIATED = "substantiated"
+    PARTLY = "partly"
+    UNSUBSTANTIATED = "unsubstantiated"
+
+
+class ComplaintMessageKind(enum.StrEnum):
+    """A message on a complaint that the reporter sees on /track, or wrote there."""
+
+    ADDITION = "addition"  # the reporter added information
+    REPLY = "reply"  # the office answers
+    QUESTION = "question"  # the office asks the reporter something

@@ -1,5 +1,6 @@
 """Every table of the bangfu database."""
 
+from storage.models.complaints import ComplaintAttachment, ComplaintMessage, ComplaintNote
 from storage.models.org import Department, OrgUnit
 from storage.models.oversight import Appraisal, AuditEntry, Complaint, Invite, SpotCheck
 from storage.models.people import Household, Pairing, User
@@ -18,6 +19,9 @@ __all__ = [
     "AuditEntry",
     "BenefitEnrolment",
     "Complaint",
+    "ComplaintAttachment",
+    "ComplaintMessage",
+    "ComplaintNote",
     "Department",
     "Household",
     "HouseholdStatusChange",

@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.domain.vocabulary import AppraisalKind, CheckMethod, ComplaintStatus, Grade, Role
+from bot.domain.vocabulary import (
+    AppraisalKind,
+    CheckMethod,
+    ComplaintOutcome,
+    ComplaintStatus,
+    Grade,
+    Role,
+)
 from storage.base import Base, str_enum, utcnow
 
 
@@ -76,9 +83,17 @@ class Complaint(Base):
     status: Mapped[ComplaintStatus] = mapped_column(
         str_enum(ComplaintStatus), default=ComplaintStatus.NEW, index=True
     )
+    # The investigator the complaint is assigned to.
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    resolution: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(Text)  # the dismissal reason
+    # The day the office last acted on it: what "untouched for N days" is measured from.
     updated_on: Mapped[date | None] = mapped_column(Date)
+    # SHA-256 of the reporter's receipt code; the code itself is shown once and never stored.
+    receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    concerns: Mapped[str | None] = mapped_column(Text)  # whom or where, in the reporter's words
+    outcome: Mapped[ComplaintOutcome | None] = mapped_column(str_enum(ComplaintOutcome))
+    accountability: Mapped[str | None] = mapped_column(Text)  # 問責: the action taken
+    closed_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Invite(Base):

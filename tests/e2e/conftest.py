@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,28 +54,37 @@ class Stack:
         self.bot.start(self.control_url)
 
 
+@contextmanager
+def running_stack(
+    backend: str, workdir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[Stack]:
+    """Start an emulator and a bot (with `extra_env`) on a fresh migrated database."""
+    factory = DatabaseFactory(backend, workdir)
+    db_url = asyncio.run(factory.migrated())
+    emulator = EmulatorProcess.start()
+    data_dir = workdir / "data"
+    env = dict(extra_env or {})
+    bot = BotProcess(
+        env=bot_env(api_url=emulator.root_url, database_url=db_url, data_dir=data_dir, extra=env),
+        log_path=workdir / "bot.log",
+    )
+    try:
+        bot.start(emulator.control_url)
+        yield Stack(backend, db_url, data_dir, emulator, bot, workdir, env)
+    finally:
+        bot.stop()
+        emulator.stop()
+        asyncio.run(factory.drop_all())
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     """Emulator + bot processes on a fresh migrated database of one backend."""
     backend = str(request.param)
-    workdir = tmp_path_factory.mktemp(f"e2e-{backend}")
-    factory = DatabaseFactory(backend, workdir)
-    db_url = asyncio.run(factory.migrated())
-    emulator = EmulatorProcess.start()
-    data_dir = workdir / "data"
-    bot = BotProcess(
-        env=bot_env(api_url=emulator.root_url, database_url=db_url, data_dir=data_dir),
-        log_path=workdir / "bot.log",
-    )
-    try:
-        bot.start(emulator.control_url)
-        yield Stack(backend, db_url, data_dir, emulator, bot, workdir)
-    finally:
-        bot.stop()
-        emulator.stop()
-        asyncio.run(factory.drop_all())
+    with running_stack(backend, tmp_path_factory.mktemp(f"e2e-{backend}")) as running:
+        yield running
 
 
 @pytest.fixture
