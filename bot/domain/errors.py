@@ -112,3 +112,21 @@ class NoProposedHome(DomainError):
     """There is no proposed home location to confirm (or the household is out of scope)."""
 
     message = N_("This household has no proposed home location to confirm.")
+
+
+class HouseholdNotFound(DomainError):
+    """No household with that id among the user's own (helpers) or in their scope (admins)."""
+
+    message = N_("That household was not found among yours.")
+
+
+class HouseholdReadOnly(DomainError):
+    """Only the household's paired helper changes its case record."""
+
+    message = N_("Only the household's helper can change its record.")
+
+
+class BadAmount(DomainError):
+    """An amount that is not a positive number of yuan."""
+
+    message = N_("Please write an amount in yuan, such as 4200 or 350.5.")

@@ -7,7 +7,10 @@ from storage.models.records import (
     Assessment,
     Assistance,
     BenefitEnrolment,
+    GuaranteeRecord,
+    HelpPlan,
     HouseholdStatusChange,
+    IncomeEntry,
 )
 from storage.models.visits import Photo, Visit, VisitFlag
 
@@ -19,8 +22,11 @@ __all__ = [
     "BenefitEnrolment",
     "Complaint",
     "Department",
+    "GuaranteeRecord",
+    "HelpPlan",
     "Household",
     "HouseholdStatusChange",
+    "IncomeEntry",
     "Invite",
     "OrgUnit",
     "Pairing",
