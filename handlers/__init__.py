@@ -6,7 +6,18 @@ from telegram import Update
 from telegram.ext import BaseHandler, ConversationHandler
 
 from bot.context import BotContext
-from handlers import admin, common, myvisits, onboarding, review, visit_choose, visits
+from handlers import (
+    admin,
+    assist,
+    common,
+    household,
+    household_edit,
+    myvisits,
+    onboarding,
+    review,
+    visit_choose,
+    visits,
+)
 from handlers.menu import MenuActions
 
 
@@ -18,6 +29,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         "myvisits": myvisits.my_visits,
         "flags": review.show_flags,
         "invite": admin.invite,
+        "household": household.show_household,
         "help": onboarding.help_command,
     }
     every = [
@@ -25,6 +37,9 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         *onboarding.handlers(),
         *myvisits.handlers(),
         *review.handlers(menu),
+        *household_edit.handlers(menu),
+        *assist.handlers(menu),
+        *household.handlers(),
         *admin.handlers(),
         *common.handlers(),
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from bot.domain.casefile import (
     AssistanceLine,
@@ -247,3 +248,27 @@ async def scope_coverage(uow: UnitOfWork, actor: Actor) -> CoverageReport:
     villages = tuple((name, coverage(states)) for name, states in sorted(by_village.items()))
     total = sum((c for _, c in villages), Coverage())
     return CoverageReport(total=total, villages=villages)
+
+
+@dataclass(frozen=True)
+class HandbookRecord:
+    """A household's full record: the card without limits and every change."""
+
+    card: HouseholdCard
+    history: list[HistoryLine]
+
+
+async def handbook_record(
+    uow: UnitOfWork, actor: Actor | None, household_id: int, rules: CaseRules
+) -> HandbookRecord:
+    """The full record of a household the actor may see (None: the command line)."""
+    async with uow:
+        if actor is None:
+            household = await uow.households.get(household_id)
+            if household is None:
+                raise HouseholdNotFound()
+        else:
+            household = await household_for(uow, actor, household_id)
+        card = await card_of(uow, household, rules, can_edit=False, limit=None)
+        history = history_of(await uow.records.history(household.id, 10_000))
+    return HandbookRecord(card, history)
