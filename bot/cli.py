@@ -25,7 +25,7 @@ from bot.preflight import StartupProblem, check_data_dir, check_database, prefli
 Handler = Callable[[Settings, argparse.Namespace], Awaitable[int] | int]
 
 # Subcommands that open the configured database: it is checked before they start.
-_DATABASE_COMMANDS = frozenset({"db", "import", "admin"})
+_DATABASE_COMMANDS = frozenset({"db", "import", "admin", "export"})
 
 RUN_EPILOG = """\
 Settings are environment variables, also read from the file .env in the working folder.
@@ -120,6 +120,28 @@ async def _cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _cmd_export_handbook(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.domain.errors import HouseholdNotFound
+    from bot.handbook import handbook_bytes, handbook_name
+    from bot.runtime import build_runtime, case_rules_from
+    from bot.services.households import handbook_record
+
+    runtime = build_runtime(settings)
+    try:
+        record = await handbook_record(
+            runtime.uow(), None, args.household, case_rules_from(settings)
+        )
+    except HouseholdNotFound:
+        _say(f"bangfu: there is no household {args.household}")
+        return 1
+    finally:
+        await runtime.engine.dispose()
+    target = Path(args.output) if args.output else Path(handbook_name(record))
+    target.write_bytes(handbook_bytes(record, settings.tz))
+    _say(f"{target}: handbook of household {args.household}", error=False)
+    return 0
+
+
 def _cmd_photo_inspect(settings: Settings, args: argparse.Namespace) -> int:
     from bot.photos.inspect_cli import run_inspect
 
@@ -161,6 +183,17 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("files", nargs="+", metavar="FILE", help="photo files to examine")
     inspect.add_argument("--json", action="store_true", help="one JSON array on stdout")
     inspect.set_defaults(handler=_cmd_photo_inspect)
+
+    export = sub.add_parser("export", help="export records as files")
+    export_sub = export.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    handbook = export_sub.add_parser(
+        "handbook", help="one household's full record (帮扶手册) as an .xlsx file"
+    )
+    handbook.add_argument("household", type=int, metavar="HOUSEHOLD_ID", help="household id")
+    handbook.add_argument(
+        "-o", "--output", metavar="FILE", help="where to write (default 帮扶手册_<name>_<id>.xlsx)"
+    )
+    handbook.set_defaults(handler=_cmd_export_handbook)
 
     from bot.importing.cli import add_arguments as add_import_arguments
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+
+from bot.domain.households import DEFAULT_ASSISTANCE_TYPES, DEFAULT_POLICIES
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 SUPPORTED_LANGUAGES = ("zh-CN", "en")
@@ -25,6 +27,8 @@ POSTGRES_DRIVER = "postgresql+asyncpg"
 TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)
 # Settings whose value is never repeated in a message.
 SECRET_SETTINGS = frozenset({"token", "webhook_secret", "id_hash_key", "database_url"})
+
+MAX_KIND_KEY = 40
 
 _TOKEN_FORMAT = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _WEBHOOK_SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -59,6 +63,25 @@ class Settings(BaseSettings):
     notice_days: int = Field(default=7, ge=1, le=60, description="public-notice period (days)")
     income_line: float = Field(
         default=4000.0, gt=0, allow_inf_nan=False, description="CNY per person per year"
+    )
+    monitoring_line: float = Field(
+        default=4500.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="return-to-poverty watch: CNY per person per year an exited household "
+        "must stay above",
+    )
+    exit_months: int = Field(
+        default=6,
+        ge=0,
+        le=60,
+        description="exit standard: months between the two income records above the line",
+    )
+    policies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=DEFAULT_POLICIES, description="policy benefits tracked per household (keys)"
+    )
+    assistance_types: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=DEFAULT_ASSISTANCE_TYPES, description="kinds of assistance a helper records"
     )
     late_days: int = Field(default=3, ge=0, le=31, description="how late a visit may be logged")
     max_distance_m: float = Field(default=500.0, gt=0, allow_inf_nan=False)
@@ -156,6 +179,21 @@ class Settings(BaseSettings):
             f"names the driver {url.drivername!r}, which bangfu does not ship; "
             f"write it as {suggestion}"
         )
+
+    @field_validator("policies", "assistance_types", mode="before")
+    @classmethod
+    def _key_list(cls, value: object) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            raise ValueError("must be a comma-separated list of names")
+        keys = tuple(str(item).strip() for item in items if str(item).strip())
+        if not keys:
+            raise ValueError("must name at least one item, separated by commas")
+        if len(set(keys)) != len(keys):
+            raise ValueError("must not name an item twice")
+        if any(len(k) > MAX_KIND_KEY or ":" in k for k in keys):
+            raise ValueError(f"must hold names of at most {MAX_KIND_KEY} characters without ':'")
+        return keys
 
     @field_validator("timezone")
     @classmethod

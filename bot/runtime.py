@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.domain.households import CaseRules
 from bot.domain.visits import VisitRules
 from bot.evidence import EvidenceRules
 from bot.services.photo_index import PhotoIndex
@@ -38,6 +39,17 @@ def rulebook_from(settings: Settings) -> VisitRulebook:
     )
 
 
+def case_rules_from(settings: Settings) -> CaseRules:
+    """The exit standard, the watch and the configured lists of the deployment's settings."""
+    return CaseRules(
+        income_line=settings.income_line,
+        monitoring_line=settings.monitoring_line,
+        months_between=settings.exit_months,
+        policies=settings.policies,
+        assistance_types=settings.assistance_types,
+    )
+
+
 @dataclass
 class Runtime:
     """The application's shared services, built once by the composition root."""
@@ -48,11 +60,13 @@ class Runtime:
     clock: Callable[[], datetime] = field(default=_utcnow)
     photo_index: PhotoIndex = field(default_factory=PhotoIndex)
     rules: VisitRulebook = field(init=False)
+    cases: CaseRules = field(init=False)
     # Set once the database is migrated and the caches are warm (see bot.app.prepare).
     prepared: bool = False
 
     def __post_init__(self) -> None:
         self.rules = rulebook_from(self.settings)
+        self.cases = case_rules_from(self.settings)
 
     def now(self) -> datetime:
         """Current time in UTC (a fixed clock in tests)."""

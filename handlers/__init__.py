@@ -8,8 +8,11 @@ from telegram.ext import BaseHandler, ConversationHandler
 from bot.context import BotContext
 from handlers import (
     admin,
+    assist,
     common,
     complaints,
+    household,
+    household_edit,
     myvisits,
     onboarding,
     report,
@@ -33,6 +36,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         "myvisits": myvisits.my_visits,
         "flags": review.show_flags,
         "invite": admin.invite,
+        "household": household.show_household,
         "help": onboarding.help_command,
     }
     # One desk for /report and /track: their memory of drafts and guesses, in this process.
@@ -46,6 +50,9 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         *onboarding.handlers(),
         *myvisits.handlers(),
         *review.handlers(menu),
+        *household_edit.handlers(menu),
+        *assist.handlers(menu),
+        *household.handlers(),
         *admin.handlers(),
         *complaints.handlers(menu),
         *common.handlers(),

@@ -38,6 +38,8 @@ GUEST_COMMANDS = (
 HELPER_COMMANDS = (
     ("visit", N_("Log a visit to a household")),
     ("myvisits", N_("My visits this month")),
+    ("household", N_("A household's record: benefits, guarantees, income, plan")),
+    ("assist", N_("Record assistance given to a household")),
     *REPORT_COMMANDS,
     ("help", N_("What this bot can do")),
     ("language", N_("Switch language / 切换语言")),
@@ -46,6 +48,10 @@ HELPER_COMMANDS = (
 ADMIN_COMMANDS = (
     ("flags", N_("Visits with evidence flags")),
     ("invite", N_("Create a one-time invite link")),
+    ("household", N_("Find a household's record by name")),
+    ("exitready", N_("Households ready to exit poverty")),
+    ("risk", N_("Exited households at risk of falling back")),
+    ("coverage", N_("Policy benefit coverage")),
     ("complaints", N_("Complaints from the public")),
     *REPORT_COMMANDS,
     ("help", N_("What this bot can do")),
@@ -55,7 +61,11 @@ ADMIN_COMMANDS = (
 MEMBER_COMMANDS = (("complaints", N_("Complaints assigned to me")), *GUEST_COMMANDS[1:])
 
 # Main-menu buttons: (command they stand for, label message id).
-HELPER_BUTTONS = (("visit", N_("📍 Log a visit")), ("myvisits", N_("📋 My month")))
+HELPER_BUTTONS = (
+    ("visit", N_("📍 Log a visit")),
+    ("myvisits", N_("📋 My month")),
+    ("household", N_("🏠 Households")),
+)
 ADMIN_BUTTONS = (("flags", N_("🚩 Flags")), ("invite", N_("🔗 Invite")))
 COMMON_BUTTONS = (("report", N_("📣 Report")), ("help", N_("❓ Help")))
 

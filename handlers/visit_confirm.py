@@ -12,7 +12,7 @@ from bot.services.visits import save_visit, saved_visit_by_token
 from handlers.edits import answer_expired, edit_message
 from handlers.menu import main_keyboard
 from handlers.visit_draft import CONFIRM, NOTE, draft_of, end, set_draft
-from handlers.visit_views import receipt_text
+from handlers.visit_views import receipt_keyboard, receipt_text
 
 
 def _token(update: Update) -> str:
@@ -47,7 +47,11 @@ async def confirm(update: Update, context: BotContext) -> int:
     set_draft(context, None)
     # The summary becomes the receipt: one message on the phone, and its buttons are gone.
     await edit_message(
-        query, t, text=receipt_text(saved, t, draft.household_name), parse_mode="HTML"
+        query,
+        t,
+        text=receipt_text(saved, t, draft.household_name),
+        markup=receipt_keyboard(saved, t),
+        parse_mode="HTML",
     )
     return ConversationHandler.END
 

@@ -63,21 +63,25 @@ def choice_label(choice: HouseholdMonth) -> str:
     return f"{mark}{choice.head_name} · {choice.village} ({choice.days}/{choice.quota})"
 
 
-def household_keyboard(choices: list[HouseholdMonth], page: int) -> InlineKeyboardMarkup:
-    """One page of household buttons with page navigation."""
+def household_keyboard(
+    choices: list[HouseholdMonth], page: int, prefix: str = "visit"
+) -> InlineKeyboardMarkup:
+    """One page of household buttons with page navigation (`prefix`: the feature's)."""
     pages = max(1, -(-len(choices) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     rows = [
-        [InlineKeyboardButton(choice_label(c), callback_data=f"visit:hh:{c.household_id}")]
+        [InlineKeyboardButton(choice_label(c), callback_data=f"{prefix}:hh:{c.household_id}")]
         for c in choices[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     ]
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton("◀", callback_data=f"visit:page:{page - 1}"))
+        nav.append(InlineKeyboardButton("◀", callback_data=f"{prefix}:page:{page - 1}"))
     if pages > 1:
-        nav.append(InlineKeyboardButton(f"{page + 1}/{pages}", callback_data=f"visit:page:{page}"))
+        nav.append(
+            InlineKeyboardButton(f"{page + 1}/{pages}", callback_data=f"{prefix}:page:{page}")
+        )
     if page < pages - 1:
-        nav.append(InlineKeyboardButton("▶", callback_data=f"visit:page:{page + 1}"))
+        nav.append(InlineKeyboardButton("▶", callback_data=f"{prefix}:page:{page + 1}"))
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
@@ -139,3 +143,11 @@ def receipt_text(saved: SavedVisit, t: Translate, name: str) -> str:
             f"• {html.escape(flag_sentence(flag.kind, flag.numbers, t))}" for flag in saved.flags
         ]
     return "\n".join(lines)
+
+
+def receipt_keyboard(saved: SavedVisit, t: Translate) -> InlineKeyboardMarkup:
+    """Most assistance is given during a visit: offer to record it right away."""
+    data = f"as:v:{saved.household.household_id}:{saved.visit_id}"
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t("➕ Record assistance"), callback_data=data)]]
+    )

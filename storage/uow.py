@@ -14,6 +14,7 @@ from storage.queries.complaints import ComplaintQueries
 from storage.queries.households import HouseholdQueries
 from storage.queries.people import PeopleQueries
 from storage.queries.photos import PhotoQueries
+from storage.queries.records import RecordQueries
 from storage.queries.review import ReviewQueries
 from storage.queries.visits import VisitQueries
 
@@ -32,6 +33,7 @@ class UnitOfWork:
     review: ReviewQueries
     photos: PhotoQueries
     complaints: ComplaintQueries
+    records: RecordQueries
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -44,6 +46,7 @@ class UnitOfWork:
         self.review = ReviewQueries(self.session)
         self.photos = PhotoQueries(self.session)
         self.complaints = ComplaintQueries(self.session)
+        self.records = RecordQueries(self.session)
         return self
 
     async def __aexit__(

@@ -145,3 +145,21 @@ class TooManyAttachments(DomainError):
     """A complaint carries at most a few pictures."""
 
     message = N_("A complaint can carry at most {limit} pictures.")
+
+
+class HouseholdNotFound(DomainError):
+    """No household with that id among the user's own (helpers) or in their scope (admins)."""
+
+    message = N_("That household was not found among yours.")
+
+
+class HouseholdReadOnly(DomainError):
+    """Only the household's paired helper changes its case record."""
+
+    message = N_("Only the household's helper can change its record.")
+
+
+class BadAmount(DomainError):
+    """An amount that is not a positive number of yuan."""
+
+    message = N_("Please write an amount in yuan, such as 4200 or 350.5.")

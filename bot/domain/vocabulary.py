@@ -51,7 +51,8 @@ class BenefitCategory(enum.StrEnum):
 class BenefitStatus(enum.StrEnum):
     """Enrolment state of one benefit for one household."""
 
-    ELIGIBLE = "eligible"
+    NOT_ASSESSED = "not_assessed"
+    ELIGIBLE = "eligible"  # eligible but not enrolled
     APPLIED = "applied"
     ENROLLED = "enrolled"
     NOT_ELIGIBLE = "not_eligible"

@@ -4,12 +4,15 @@ simulated Telegram users in the emulator."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from bot.config import Settings
 from bot.importing.run import import_helpers, import_households
 from bot.importing.samples import TOWNSHIPS, demo_helper_rows, demo_household_rows
 from bot.photos import GeoPoint
+from bot.runtime import case_rules_from
 from emulator.client import ControlClient
+from emulator.sandbox.cases import seed_case_records
 from storage.db import SessionFactory
 from storage.queries import demo
 
@@ -54,6 +57,8 @@ async def seed_database(sessions: SessionFactory, settings: Settings) -> bool:
             # Demo ID numbers are fictitious: the public built-in key cannot expose anyone.
             allow_builtin_key=True,
         )
+    today = datetime.now(UTC).astimezone(settings.tz).date()
+    await seed_case_records(sessions, case_rules_from(settings), today)
     return True
 
 

@@ -8,7 +8,10 @@ from storage.models.records import (
     Assessment,
     Assistance,
     BenefitEnrolment,
+    GuaranteeRecord,
+    HelpPlan,
     HouseholdStatusChange,
+    IncomeEntry,
 )
 from storage.models.visits import Photo, Visit, VisitFlag
 
@@ -23,8 +26,11 @@ __all__ = [
     "ComplaintMessage",
     "ComplaintNote",
     "Department",
+    "GuaranteeRecord",
+    "HelpPlan",
     "Household",
     "HouseholdStatusChange",
+    "IncomeEntry",
     "Invite",
     "OrgUnit",
     "Pairing",

@@ -1,6 +1,6 @@
 """complaints: receipts, messages with the reporter, notes, cleaned pictures, outcomes
 
-Revision ID: 0005
+Revision ID: 0003
 Revises: 0002
 A reporter follows a complaint with a receipt code whose hash alone is kept; the office
 talks to the reporter through messages shown on /track, keeps internal notes, and closes a
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
