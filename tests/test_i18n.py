@@ -50,3 +50,17 @@ def test_language_choice() -> None:
     assert pick_language("zh-CN", "en-US", "en") == "zh-CN"
     assert pick_language(None, "fr", "zh-CN") == "zh-CN"
     assert translator("zh-CN")("✅ Save") == "✅ 保存"
+
+
+def test_help_explains_every_command_of_every_role() -> None:
+    from bot.domain.vocabulary import Role
+    from handlers.menu import commands_for
+    from handlers.onboarding import HELP_LINES
+
+    missing = {
+        name
+        for role in (None, *Role)
+        for name, _ in commands_for(role)
+        if name not in HELP_LINES
+    }
+    assert missing == set()
