@@ -58,9 +58,6 @@ def test_help_explains_every_command_of_every_role() -> None:
     from handlers.onboarding import HELP_LINES
 
     missing = {
-        name
-        for role in (None, *Role)
-        for name, _ in commands_for(role)
-        if name not in HELP_LINES
+        name for role in (None, *Role) for name, _ in commands_for(role) if name not in HELP_LINES
     }
     assert missing == set()
