@@ -13,6 +13,7 @@ from storage.queries.audit import record
 from storage.queries.households import HouseholdQueries
 from storage.queries.people import PeopleQueries
 from storage.queries.photos import PhotoQueries
+from storage.queries.reminders import ReminderQueries
 from storage.queries.review import ReviewQueries
 from storage.queries.visits import VisitQueries
 
@@ -30,6 +31,7 @@ class UnitOfWork:
     visits: VisitQueries
     review: ReviewQueries
     photos: PhotoQueries
+    reminders: ReminderQueries
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -41,6 +43,7 @@ class UnitOfWork:
         self.visits = VisitQueries(self.session)
         self.review = ReviewQueries(self.session)
         self.photos = PhotoQueries(self.session)
+        self.reminders = ReminderQueries(self.session)
         return self
 
     async def __aexit__(

@@ -9,6 +9,7 @@ from storage.models.records import (
     BenefitEnrolment,
     HouseholdStatusChange,
 )
+from storage.models.reminders import Nudge, Unreachable
 from storage.models.visits import Photo, Visit, VisitFlag
 
 __all__ = [
@@ -22,10 +23,12 @@ __all__ = [
     "Household",
     "HouseholdStatusChange",
     "Invite",
+    "Nudge",
     "OrgUnit",
     "Pairing",
     "Photo",
     "SpotCheck",
+    "Unreachable",
     "User",
     "Visit",
     "VisitFlag",
