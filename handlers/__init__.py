@@ -6,7 +6,16 @@ from telegram import Update
 from telegram.ext import BaseHandler, ConversationHandler
 
 from bot.context import BotContext
-from handlers import admin, common, myvisits, onboarding, review, visit_choose, visits
+from handlers import (
+    admin,
+    common,
+    myvisits,
+    onboarding,
+    reminders,
+    review,
+    visit_choose,
+    visits,
+)
 from handlers.menu import MenuActions
 
 
@@ -26,6 +35,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         *myvisits.handlers(),
         *review.handlers(menu),
         *admin.handlers(),
+        *reminders.handlers(),
         *common.handlers(),
     ]
     # Conversations first: a user inside one must reach its states before any command or

@@ -33,6 +33,7 @@ GUEST_COMMANDS = (
 HELPER_COMMANDS = (
     ("visit", N_("Log a visit to a household")),
     ("myvisits", N_("My visits this month")),
+    ("quota", N_("My month against the visit quota")),
     ("help", N_("What this bot can do")),
     ("language", N_("Switch language / 切换语言")),
     ("cancel", N_("Cancel the current step")),
@@ -40,6 +41,7 @@ HELPER_COMMANDS = (
 ADMIN_COMMANDS = (
     ("flags", N_("Visits with evidence flags")),
     ("invite", N_("Create a one-time invite link")),
+    ("remind", N_("Send a reminder stage now: /remind firm")),
     ("help", N_("What this bot can do")),
     ("language", N_("Switch language / 切换语言")),
     ("cancel", N_("Cancel the current step")),

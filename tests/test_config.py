@@ -40,6 +40,12 @@ BAD_VALUES: dict[str, tuple[str, str]] = {
     "invite_hours": ("0", "at least 1"),
     "id_hash_key": (" ", "empty"),
     "send_rate": ("-1", "at least 0"),
+    "reminder_schedule": ("firm=20", "STAGE=DAY@HOUR"),
+    "quiet_hours": ("21-8", "HH:MM-HH:MM"),
+    "reminders_in_bot": ("perhaps", "true or false"),
+    "reminder_interval": ("5", "at least 10"),
+    "photo_retention_days": ("0", "at least 1"),
+    "housekeeping_hour": ("24", "at most 23"),
     "log_level": ("LOUD", "INFO"),
 }
 # Free text or a folder: any value is a valid one.
