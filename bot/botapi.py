@@ -35,8 +35,9 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self.chat_interval = 1.0 / per_chat if per_chat > 0 else 0.0
+        # A hair over the exact spacing: rounding must never put a 31st message in a second.
+        self.interval = 1.001 / rate if rate > 0 else 0.0
+        self.chat_interval = 1.001 / per_chat if per_chat > 0 else 0.0
         self.clock = clock
         self.sleep = sleep
         self._next = 0.0
