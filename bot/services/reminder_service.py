@@ -16,7 +16,14 @@ from pathlib import Path
 from bot.domain.reminders import ReminderRules, Stage, due_stages, is_quiet, stage_period
 from bot.services.housekeeping import HousekeepingReport, housekeeping
 from bot.services.reminder_text import ReminderTexts
-from bot.services.reminders import Messenger, StageReport, UowFactory, deliver, plan_stage
+from bot.services.reminders import (
+    STALE_CLAIM,
+    Messenger,
+    StageReport,
+    UowFactory,
+    deliver,
+    plan_stage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,7 @@ class ReminderService:
         default_language: str,
         chores: ChoreRules,
         clock: Callable[[], datetime],
+        stale_after: timedelta = STALE_CLAIM,
     ) -> None:
         self.uows = uows
         self.messenger = messenger
@@ -51,6 +59,7 @@ class ReminderService:
         self.default_language = default_language
         self.chores = chores
         self.clock = clock
+        self.stale_after = stale_after
         # Ticks of one process take turns; other processes are kept apart by the claims.
         self._lock = asyncio.Lock()
 
@@ -77,7 +86,15 @@ class ReminderService:
             texts.helper,
             texts.digest,
         )
-        report = await deliver(self.uows, self.messenger, stage, period, targets, self.clock)
+        report = await deliver(
+            self.uows,
+            self.messenger,
+            stage,
+            period,
+            targets,
+            self.clock,
+            stale_after=self.stale_after,
+        )
         log.info(
             "reminder stage %s for %s: %d sent, %d skipped, %d failed, %d blocked",
             stage.value,

@@ -199,13 +199,18 @@ async def plan_stage(
 
 
 async def _claim(
-    uows: UowFactory, target: Target, stage: Stage, period: int, now: datetime
+    uows: UowFactory,
+    target: Target,
+    stage: Stage,
+    period: int,
+    now: datetime,
+    stale_after: timedelta,
 ) -> bool:
     async with uows() as uow:
         won = await uow.reminders.claim(target.user_id, period, stage, now)
         if not won:
             won = await uow.reminders.reclaim_stale(
-                target.user_id, period, stage, now - STALE_CLAIM, now
+                target.user_id, period, stage, now - stale_after, now
             )
         await uow.commit()
         return won
@@ -243,7 +248,8 @@ async def deliver(
     targets: Sequence[Target],
     clock: Callable[[], datetime],
     *,
-    concurrency: int = 8,
+    concurrency: int = 16,
+    stale_after: timedelta = STALE_CLAIM,
 ) -> StageReport:
     """Claim, send and record each target; a target claimed before is skipped."""
     report = StageReport(stage, period)
@@ -254,7 +260,7 @@ async def deliver(
     async def worker() -> None:
         while not queue.empty():
             target = queue.get_nowait()
-            if not await _claim(uows, target, stage, period, clock()):
+            if not await _claim(uows, target, stage, period, clock(), stale_after):
                 report.skipped += 1
                 continue
             if target.message is None:

@@ -120,7 +120,7 @@ async def test_pacing_keeps_30_a_second_overall_and_1_a_second_per_chat() -> Non
         await send(chat)
     times = [t for _, t in stamps]
     busiest = max(sum(start <= t < start + 1 for t in times) for start in times)
-    assert busiest == 30
+    assert 29 <= busiest <= 30
     for chat in (1, 2, 3):
         mine = [t for c, t in stamps if c == chat]
         assert all(b - a >= 1.0 - 1e-9 for a, b in itertools.pairwise(mine))
