@@ -126,6 +126,17 @@ async def _open_chats(control: ControlClient, nudges: int) -> None:
     await asyncio.gather(*(one(i) for i in range(nudges)))
 
 
+async def _inboxes(control: ControlClient, nudges: int) -> list[list[Any]]:
+    """The bot's messages in every helper's chat (a few requests at a time)."""
+    gate = asyncio.Semaphore(16)
+
+    async def one(i: int) -> list[Any]:
+        async with gate:
+            return await control.messages(FIRST_ID + i)
+
+    return list(await asyncio.gather(*(one(i) for i in range(nudges))))
+
+
 async def _send(settings: Settings, *, stale_after: timedelta) -> tuple[int, float]:
     runtime = build_runtime(settings)
     assert settings.token is not None
@@ -187,7 +198,9 @@ async def run(nudges: int) -> dict[str, Any]:
             async with ControlClient(emulator.control_url) as control:
                 _say(f"seeding {nudges:,} helpers behind quota and their chats ...")
                 await _seed(db_url, nudges)
+                started = time.monotonic()
                 await _open_chats(control, nudges)
+                _say(f"chats opened in {time.monotonic() - started:.0f} s")
                 await control.set_limits(enforce=True)
                 await control.reset_violations()
 
@@ -220,9 +233,7 @@ async def run(nudges: int) -> dict[str, Any]:
                 sent2, retries = await _send(settings, stale_after=timedelta(0))
                 t2_end = datetime.now(UTC)
 
-                counts = await asyncio.gather(
-                    *(control.messages(FIRST_ID + i) for i in range(nudges))
-                )
+                counts = await _inboxes(control, nudges)
                 report = await control.violations()
             _, rate1 = await _rate(db_url, t1, killed_at)
             _, rate2 = await _rate(db_url, killed_at, t2_end)
