@@ -9,23 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import warnings
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
+from bot.botapi import BotApiClient
 from bot.config import Settings
-from bot.context import RUNTIME_KEY, BotApp, BotContext
+from bot.context import REMINDERS_KEY, RUNTIME_KEY, BotApp, BotContext
+from bot.domain.reminders import ReminderRules, parse_quiet_hours, parse_schedule
 from bot.photos import warm_up
 from bot.runtime import Runtime, build_runtime, migrate
+from bot.services.reminder_service import ChoreRules, ReminderService
+from bot.services.reminders import Messenger
 from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
 from handlers import all_handlers, on_error, set_default_commands
 from reminders.complaints import schedule as schedule_complaint_reminders
+from reminders.ptb import PtbMessenger, install
+from reminders.standalone import run_loop
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +54,43 @@ async def prepare(runtime: Runtime) -> None:
     runtime.prepared = True
 
 
+def reminder_rules_from(settings: Settings) -> ReminderRules:
+    """The reminder schedule and quiet hours of the deployment's settings."""
+    return ReminderRules(
+        schedule=parse_schedule(settings.reminder_schedule),
+        quiet=parse_quiet_hours(settings.quiet_hours),
+        tz=settings.tz,
+    )
+
+
+def build_reminder_service(runtime: Runtime, messenger: Messenger) -> ReminderService:
+    """Reminder stages and chores on the runtime's database, sent through `messenger`."""
+    settings = runtime.settings
+    return ReminderService(
+        runtime.uow,
+        messenger,
+        reminder_rules_from(settings),
+        default_quota=settings.visit_quota,
+        default_language=settings.language,
+        chores=ChoreRules(
+            data_dir=settings.data_dir,
+            photo_age=timedelta(days=settings.photo_retention_days),
+            hour=settings.housekeeping_hour,
+        ),
+        clock=runtime.now,
+    )
+
+
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     runtime: Runtime = app.bot_data[RUNTIME_KEY]
     await prepare(runtime)
     await set_default_commands(app.bot)
+    # /remind needs the service even where the scheduler runs in its own process.
+    service = build_reminder_service(runtime, PtbMessenger(app))
+    app.bot_data[REMINDERS_KEY] = service
+    if runtime.settings.reminders_in_bot:
+        names = install(app, service, interval=float(runtime.settings.reminder_interval))
+        log.info("reminder jobs: %s", ", ".join(names))
     me = app.bot.bot
     log.info("bot @%s ready (database %s)", me.username, runtime.engine.url.get_backend_name())
 
@@ -140,3 +181,33 @@ def run(settings: Settings) -> None:
         )
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+async def run_reminders(settings: Settings, *, once: bool = False) -> int:
+    """`bangfu reminders`: the scheduler alone, sending through our own Bot API client."""
+    if settings.token is None:
+        raise ValueError("a Telegram token is required to send reminders")
+    runtime = build_runtime(settings)
+    client = BotApiClient(
+        settings.api_url, settings.token.get_secret_value(), rate=settings.send_rate or 30.0
+    )
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await migrate(runtime)
+        me = await client.get_me()
+        service = build_reminder_service(runtime, client)
+        log.info("reminders for @%s running apart from the bot", me.get("username"))
+        stop = asyncio.Event()
+        if once:
+            stop.set()
+            await service.tick()
+            return 0
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with suppress(NotImplementedError):
+                loop.add_signal_handler(signum, stop.set)
+        await run_loop(service, interval=float(settings.reminder_interval), stop=stop)
+        return 0
+    finally:
+        await client.aclose()
+        await runtime.engine.dispose()

@@ -25,7 +25,7 @@ from bot.preflight import StartupProblem, check_data_dir, check_database, prefli
 Handler = Callable[[Settings, argparse.Namespace], Awaitable[int] | int]
 
 # Subcommands that open the configured database: it is checked before they start.
-_DATABASE_COMMANDS = frozenset({"db", "import", "admin", "export"})
+_DATABASE_COMMANDS = frozenset({"db", "import", "admin", "export", "reminders"})
 
 RUN_EPILOG = """\
 Settings are environment variables, also read from the file .env in the working folder.
@@ -142,6 +142,15 @@ async def _cmd_export_handbook(settings: Settings, args: argparse.Namespace) -> 
     return 0
 
 
+async def _cmd_reminders(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.has_token:
+        _say("bangfu: set BANGFU_TOKEN: reminders are sent as the bot.")
+        return 2
+    from bot.app import run_reminders
+
+    return await run_reminders(settings, once=bool(args.once))
+
+
 def _cmd_photo_inspect(settings: Settings, args: argparse.Namespace) -> int:
     from bot.photos.inspect_cli import run_inspect
 
@@ -176,6 +185,16 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="create or upgrade every table").set_defaults(
         handler=_cmd_db_upgrade
     )
+
+    reminders = sub.add_parser(
+        "reminders",
+        help="run the reminder scheduler apart from the bot",
+        description="Send the monthly reminder stages and run the chores in a process of its "
+        "own, through a small Bot API client. Set BANGFU_REMINDERS_IN_BOT=false for the bot "
+        "then (running both is safe, only redundant: every nudge is claimed once).",
+    )
+    reminders.add_argument("--once", action="store_true", help="run the stages due now, then exit")
+    reminders.set_defaults(handler=_cmd_reminders)
 
     photo = sub.add_parser("photo", help="examine photo evidence")
     photo_sub = photo.add_subparsers(dest="photo_command", metavar="ACTION", required=True)

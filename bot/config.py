@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.domain.households import DEFAULT_ASSISTANCE_TYPES, DEFAULT_POLICIES
+from bot.domain.reminders import DEFAULT_SCHEDULE, parse_quiet_hours, parse_schedule
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 SUPPORTED_LANGUAGES = ("zh-CN", "en")
@@ -123,6 +124,21 @@ class Settings(BaseSettings):
     complaint_stale_days: int = Field(
         default=5, ge=1, le=90, description="days without office action before a reminder"
     )
+    reminder_schedule: str = Field(
+        default=DEFAULT_SCHEDULE,
+        description="reminder stages as STAGE=DAY@HOUR; a negative day counts from month's end",
+    )
+    quiet_hours: str = Field(default="21:00-08:00", description="local hours with no reminders")
+    reminders_in_bot: bool = Field(
+        default=True, description="run the reminder scheduler inside `bangfu run`"
+    )
+    reminder_interval: int = Field(
+        default=300, ge=10, le=3600, description="seconds between checks for due stages"
+    )
+    photo_retention_days: int = Field(
+        default=7, ge=1, le=365, description="age after which unsaved drafts' photos are deleted"
+    )
+    housekeeping_hour: int = Field(default=3, ge=0, le=23, description="local hour of chores")
     log_level: str = "INFO"
 
     @field_validator("token")
@@ -269,6 +285,24 @@ class Settings(BaseSettings):
     def _id_hash_key(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().strip():
             raise ValueError("must not be empty (it keys the hashes of ID-card numbers)")
+        return value
+
+    @field_validator("reminder_schedule")
+    @classmethod
+    def _reminder_schedule(cls, value: str) -> str:
+        try:
+            parse_schedule(value)
+        except ValueError as exc:
+            raise ValueError(f"is not a reminder schedule: {exc}") from None
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        try:
+            parse_quiet_hours(value)
+        except ValueError as exc:
+            raise ValueError(f"is not a span of quiet hours: {exc}") from None
         return value
 
     @field_validator("log_level")

@@ -14,6 +14,8 @@ from bot.runtime import Runtime
 from bot.services.onboarding import actor_by_telegram
 
 RUNTIME_KEY = "runtime"
+# The reminder service of the running bot (absent when reminders run in their own process).
+REMINDERS_KEY = "reminders"
 LANGUAGE_KEY = "language"
 USER_KEY = "user"
 USER_TTL = 30.0  # seconds

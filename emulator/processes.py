@@ -133,6 +133,8 @@ def bot_env(
         BANGFU_DATABASE_URL=database_url,
         BANGFU_DATA_DIR=str(data_dir),
         BANGFU_LOG_LEVEL="INFO",
+        # The scheduler runs on the wall clock; tests that want it switch it on.
+        BANGFU_REMINDERS_IN_BOT="false",
         PYTHONUNBUFFERED="1",
     )
     env.update(extra or {})

@@ -15,6 +15,7 @@ from handlers import (
     household_edit,
     myvisits,
     onboarding,
+    reminders,
     report,
     review,
     track,
@@ -55,6 +56,7 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         *household.handlers(),
         *admin.handlers(),
         *complaints.handlers(menu),
+        *reminders.handlers(),
         *common.handlers(),
     ]
     # Conversations first: a user inside one must reach its states before any command or

@@ -15,6 +15,7 @@ from storage.queries.households import HouseholdQueries
 from storage.queries.people import PeopleQueries
 from storage.queries.photos import PhotoQueries
 from storage.queries.records import RecordQueries
+from storage.queries.reminders import ReminderQueries
 from storage.queries.review import ReviewQueries
 from storage.queries.visits import VisitQueries
 
@@ -34,6 +35,7 @@ class UnitOfWork:
     photos: PhotoQueries
     complaints: ComplaintQueries
     records: RecordQueries
+    reminders: ReminderQueries
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -47,6 +49,7 @@ class UnitOfWork:
         self.photos = PhotoQueries(self.session)
         self.complaints = ComplaintQueries(self.session)
         self.records = RecordQueries(self.session)
+        self.reminders = ReminderQueries(self.session)
         return self
 
     async def __aexit__(

@@ -15,7 +15,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("name", ["emulator", "photos", "evidence", "ingest"])
+@pytest.mark.parametrize(
+    "name", ["emulator", "photos", "evidence", "ingest", "quota_scan", "nudge_pacing"]
+)
 def test_benchmark_prints_its_figures(name: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", f"bench.{name}", "--quick"],

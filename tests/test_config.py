@@ -46,6 +46,12 @@ BAD_VALUES: dict[str, tuple[str, str]] = {
     "send_rate": ("-1", "at least 0"),
     "complaints_per_hour": ("0", "at least 1"),
     "complaint_stale_days": ("91", "at most 90"),
+    "reminder_schedule": ("firm=20", "STAGE=DAY@HOUR"),
+    "quiet_hours": ("21-8", "HH:MM-HH:MM"),
+    "reminders_in_bot": ("perhaps", "true or false"),
+    "reminder_interval": ("5", "at least 10"),
+    "photo_retention_days": ("0", "at least 1"),
+    "housekeeping_hour": ("24", "at most 23"),
     "log_level": ("LOUD", "INFO"),
 }
 # Free text or a folder: any value is a valid one.

@@ -13,6 +13,7 @@ from storage.models.records import (
     HouseholdStatusChange,
     IncomeEntry,
 )
+from storage.models.reminders import Nudge, Unreachable
 from storage.models.visits import Photo, Visit, VisitFlag
 
 __all__ = [
@@ -32,10 +33,12 @@ __all__ = [
     "HouseholdStatusChange",
     "IncomeEntry",
     "Invite",
+    "Nudge",
     "OrgUnit",
     "Pairing",
     "Photo",
     "SpotCheck",
+    "Unreachable",
     "User",
     "Visit",
     "VisitFlag",

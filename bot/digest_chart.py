@@ -1,0 +1,44 @@
+"""The office digest's chart: visits short per helper, with Chinese names drawn correctly.
+
+The font is Noto Sans CJK from the `noto-cjk-sans-otc` package, which bangfu installs, so
+the chart does not depend on fonts of the host; matplotlib's own fonts have no Han glyphs.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from functools import lru_cache
+
+import noto_cjk_sans_otc
+from matplotlib import font_manager
+from matplotlib.figure import Figure  # drawn without pyplot: no display, no global state
+from matplotlib.ticker import MaxNLocator
+
+MAX_BARS = 20
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> font_manager.FontProperties:
+    """The bundled CJK font, registered with matplotlib once."""
+    path = str(noto_cjk_sans_otc.FONT_PATH)
+    font_manager.fontManager.addfont(path)
+    return font_manager.FontProperties(fname=path)
+
+
+def shortfall_chart(rows: Sequence[tuple[str, int]], title: str, axis: str) -> bytes:
+    """A horizontal bar chart (PNG) of the helpers furthest behind, largest on top."""
+    font = cjk_font()
+    shown = list(rows[:MAX_BARS])[::-1]
+    figure = Figure(figsize=(6.4, 1.2 + 0.32 * max(1, len(shown))), dpi=100)
+    ax = figure.subplots()
+    ax.barh([name for name, _ in shown], [short for _, short in shown], color="#d9534f")
+    ax.set_title(title, fontproperties=font)
+    ax.set_xlabel(axis, fontproperties=font)
+    for tick in ax.get_yticklabels():
+        tick.set_fontproperties(font)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()

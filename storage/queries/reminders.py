@@ -1,0 +1,188 @@
+"""Every helper's month in one go, nudges claimed before sending, unreachable users, chores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.reminders import Outcome, Stage
+from bot.domain.vocabulary import Role
+from storage.models import (
+    Household,
+    Invite,
+    Nudge,
+    OrgUnit,
+    Pairing,
+    Photo,
+    Unreachable,
+    User,
+    Visit,
+)
+
+
+@dataclass(frozen=True)
+class PairedDaysRow:
+    """One current pairing with its household's visit days in a month."""
+
+    helper_id: int
+    household_id: int
+    head_name: str
+    village: str
+    village_path: str
+    quota_override: int | None
+    days: int
+
+
+@dataclass(frozen=True)
+class RecipientRow:
+    """A user reminders may be sent to."""
+
+    user_id: int
+    name: str
+    role: Role
+    telegram_id: int | None
+    language: str | None
+    department_id: int | None
+    scope_path: str | None
+    unreachable: bool
+
+
+class ReminderQueries:
+    """Queries of the reminders, in one unit of work's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def paired_days_all(self, period: int) -> list[PairedDaysRow]:
+        """Every current pairing with its household's distinct visit days: one query."""
+        # Distinct local days with a visit by anyone: the quota is the household's.
+        days = (
+            select(
+                Visit.household_id,
+                func.count(func.distinct(Visit.local_day)).label("days"),
+            )
+            .where(Visit.period == period)
+            .group_by(Visit.household_id)
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(
+                Pairing.helper_id,
+                Household.id,
+                Household.head_name,
+                OrgUnit.name,
+                OrgUnit.path,
+                Household.visit_quota,
+                func.coalesce(days.c.days, 0),
+            )
+            .join(Household, Household.id == Pairing.household_id)
+            .join(OrgUnit, OrgUnit.id == Household.village_id)
+            .outerjoin(days, days.c.household_id == Household.id)
+            .where(Pairing.ended_on.is_(None))
+            .order_by(Pairing.helper_id, OrgUnit.name, Household.head_name, Household.id)
+        )
+        return [
+            PairedDaysRow(h, i, name, village, path or "", q, int(n))
+            for h, i, name, village, path, q, n in rows
+        ]
+
+    async def recipients(self, roles: tuple[Role, ...]) -> list[RecipientRow]:
+        """Active users of these roles, with their scope and whether they are unreachable."""
+        rows = await self.session.execute(
+            select(
+                User.id,
+                User.name,
+                User.role,
+                User.telegram_id,
+                User.language,
+                User.department_id,
+                OrgUnit.path,
+                Unreachable.user_id.is_not(None),
+            )
+            .outerjoin(OrgUnit, OrgUnit.id == User.scope_id)
+            .outerjoin(Unreachable, Unreachable.user_id == User.id)
+            .where(User.active.is_(True), User.role.in_(roles))
+            .order_by(User.id)
+        )
+        return [RecipientRow(*row) for row in rows]
+
+    async def claim(self, user_id: int, period: int, stage: Stage, now: datetime) -> bool:
+        """Insert the nudge's row; False when someone already claimed it."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(
+                    Nudge(user_id=user_id, period=period, stage=stage, claimed_at=now)
+                )
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def reclaim_stale(
+        self, user_id: int, period: int, stage: Stage, older_than: datetime, now: datetime
+    ) -> bool:
+        """Take over a claim whose sender died before recording an outcome (one winner)."""
+        result = await self.session.execute(
+            update(Nudge)
+            .where(
+                Nudge.user_id == user_id,
+                Nudge.period == period,
+                Nudge.stage == stage,
+                Nudge.outcome == Outcome.PENDING,
+                Nudge.claimed_at < older_than,
+            )
+            .values(claimed_at=now, attempts=Nudge.attempts + 1)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def settle(
+        self,
+        user_id: int,
+        period: int,
+        stage: Stage,
+        outcome: Outcome,
+        at: datetime,
+        detail: str | None = None,
+    ) -> None:
+        """Record what became of a claimed nudge."""
+        await self.session.execute(
+            update(Nudge)
+            .where(Nudge.user_id == user_id, Nudge.period == period, Nudge.stage == stage)
+            .values(
+                outcome=outcome, sent_at=at if outcome == Outcome.SENT else None, detail=detail
+            )
+        )
+
+    async def outcomes(self, period: int, stage: Stage) -> dict[int, Outcome]:
+        """Each user's nudge outcome for a month and stage."""
+        rows = await self.session.execute(
+            select(Nudge.user_id, Nudge.outcome).where(
+                Nudge.period == period, Nudge.stage == stage
+            )
+        )
+        return {user_id: outcome for user_id, outcome in rows}
+
+    async def mark_unreachable(self, user_id: int, reason: str, now: datetime) -> None:
+        """Remember that Telegram refuses to deliver to this user."""
+        if await self.session.get(Unreachable, user_id) is None:
+            self.session.add(Unreachable(user_id=user_id, reason=reason[:200], since=now))
+
+    async def mark_reachable(self, user_id: int) -> None:
+        """Forget an earlier refusal: a message reached the user again."""
+        await self.session.execute(delete(Unreachable).where(Unreachable.user_id == user_id))
+
+    async def referenced_photo_files(self) -> set[str]:
+        """Every file a stored photo refers to (originals and thumbnails)."""
+        rows = await self.session.execute(select(Photo.file_path, Photo.thumb_path))
+        return {path for pair in rows for path in pair}
+
+    async def purge_expired_invites(self, now: datetime) -> int:
+        """Delete unused invites past their expiry; how many."""
+        result = await self.session.execute(
+            delete(Invite).where(Invite.expires_at < now, Invite.used_at.is_(None))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
