@@ -47,6 +47,8 @@ HELP_LINES = {
     "start": N_("/start — register or show the main menu"),
     "visit": N_("/visit — log a visit: household, location, photos, note"),
     "myvisits": N_("/myvisits — this month's visits against the quota"),
+    "quota": N_("/quota — your month against the quota, and the pace it needs"),
+    "remind": N_("/remind STAGE — send a reminder stage now (gentle, firm, urgent, digest)"),
     "flags": N_("/flags — visits whose evidence needs a look; clear a flag with a reason"),
     "invite": N_("/invite PHONE-or-NAME — a one-time link that registers that user"),
     "household": N_("/household [NAME] — a household's record: benefits, guarantees, income"),

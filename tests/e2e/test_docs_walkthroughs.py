@@ -37,6 +37,9 @@ def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BANGFU_")}
     # This checkout's code, whatever package the interpreter has installed.
     env.update(BANGFU_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    # The reminder scheduler follows the real clock: on a stage day a nudge would slip into
+    # the walkthrough's chat and move its buttons. The walkthroughs do not cover reminders.
+    env["BANGFU_REMINDERS_IN_BOT"] = "false"
     return env
 
 
