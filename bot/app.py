@@ -30,7 +30,7 @@ from bot.services.reminder_service import ChoreRules, ReminderService
 from bot.services.reminders import Messenger
 from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
-from handlers import all_handlers, on_error, set_default_commands
+from handlers import all_handlers, guards, on_error, set_default_commands
 from reminders.complaints import schedule as schedule_complaint_reminders
 from reminders.ptb import PtbMessenger, install
 from reminders.standalone import run_loop
@@ -128,6 +128,8 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
     app.bot_data[RUNTIME_KEY] = runtime
     # One group: the first matching handler wins, so the catch-alls come last.
     app.add_handlers(all_handlers())
+    # Guards see every update first; one that answers stops it there.
+    app.add_handlers(guards(), group=-1)
     app.add_error_handler(on_error)
     if app.job_queue is not None:
         schedule_complaint_reminders(app.job_queue, settings.tz)

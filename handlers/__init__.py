@@ -13,6 +13,7 @@ from handlers import (
     complaints,
     household,
     household_edit,
+    longtext,
     myvisits,
     onboarding,
     reminders,
@@ -26,7 +27,12 @@ from handlers.common import on_error
 from handlers.menu import MenuActions, set_default_commands
 
 # What the composition root needs: one door into this package.
-__all__ = ["all_handlers", "on_error", "set_default_commands"]
+__all__ = ["all_handlers", "guards", "on_error", "set_default_commands"]
+
+
+def guards() -> list[BaseHandler[Update, BotContext, object]]:
+    """Handlers that look at every update before any conversation does (an earlier group)."""
+    return [longtext.guard(longtext.SplitTexts())]
 
 
 def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
 
 from telegram import Message, Update
 from telegram.ext import ConversationHandler
@@ -26,11 +25,6 @@ from handlers.visit_views import location_keyboard, photos_done_button, rejectio
 MAX_NOTE = 2000
 MAX_PHOTOS = 10
 SLOW_FILE = 1_000_000  # bytes; for bigger files show "sending photo…" while we work
-# Telegram cuts a text longer than 4,096 characters into several messages sent together:
-# a refused part close to that size and the parts that follow it within seconds are one text.
-SPLIT_SIZE = 4000
-SPLIT_WINDOW = timedelta(seconds=2)
-SPLIT_KEY = "visit_note_split_at"
 
 
 async def got_location(update: Update, context: BotContext) -> int:
@@ -171,14 +165,6 @@ async def photos_done(update: Update, context: BotContext) -> int:
     return NOTE
 
 
-def _continues_split(context: BotContext, sent_at: datetime) -> bool:
-    """Whether this text follows, within seconds, a refused part of a split long text."""
-    if context.user_data is None:
-        return False
-    refused_at = context.user_data.get(SPLIT_KEY)
-    return isinstance(refused_at, datetime) and sent_at - refused_at <= SPLIT_WINDOW
-
-
 async def got_note(update: Update, context: BotContext) -> int:
     """Keep the note and show the summary to confirm."""
     step = await step_of(update, context)
@@ -190,27 +176,14 @@ async def got_note(update: Update, context: BotContext) -> int:
         return await need_photo(message, t)
     note = message.text.strip()
     state = NOTE if draft.note is None else CONFIRM
-    if _continues_split(context, message.date):
-        if context.user_data is not None:
-            context.user_data[SPLIT_KEY] = message.date
-        await message.reply_text(
-            t(
-                "This is the rest of the long text above, which was not saved either. "
-                "Please send a note under {max} characters."
-            ).format(max=MAX_NOTE)
-        )
-        return state
     if len(note) > MAX_NOTE:
-        if len(message.text) >= SPLIT_SIZE and context.user_data is not None:
-            context.user_data[SPLIT_KEY] = message.date
+        # (a text Telegram split into parts is stopped whole by handlers/longtext.py)
         await message.reply_text(
             t("The note is too long ({n} characters); please keep it under {max}.").format(
                 n=len(note), max=MAX_NOTE
             )
         )
         return state
-    if context.user_data is not None:
-        context.user_data.pop(SPLIT_KEY, None)
     draft.note = note
     text, buttons = summary(draft, t)
     await message.reply_html(text, reply_markup=buttons)
