@@ -36,6 +36,7 @@ from bot.services.month import helper_month
 from handlers.context import authorised
 from handlers.edits import answer_expired, edit_message
 from handlers.household_edit import day_keyboard, parse_day
+from handlers.longtext import text_within
 from handlers.menu import MenuActions, menu_buttons_inside
 from handlers.visit_views import household_keyboard, rejection_text
 
@@ -206,7 +207,7 @@ async def got_description(update: Update, context: BotContext) -> int:
     draft = _draft(context)
     if draft is None:
         return ConversationHandler.END
-    text = message.text.strip()[:MAX_TEXT]
+    text = await text_within(message, t, MAX_TEXT)
     if not text:
         return DESCRIPTION
     draft.description = text

@@ -39,6 +39,7 @@ from bot.services.households import household_card
 from handlers.context import authorised
 from handlers.household import send_card
 from handlers.household_views import benefits_view
+from handlers.longtext import text_within
 from handlers.menu import MenuActions, menu_buttons_inside
 
 TEXT = 0
@@ -247,7 +248,9 @@ async def got_text(update: Update, context: BotContext) -> int:
     pending = _pending(context)
     if user is None or pending is None:
         return ConversationHandler.END
-    text = message.text.strip()[:MAX_TEXT]
+    text = await text_within(message, t, MAX_TEXT)
+    if text is None:
+        return TEXT
     if not text:
         await _ask(context, update.effective_chat.id, pending, t)
         return TEXT

@@ -16,10 +16,11 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, filters
 
 from bot.context import BotContext, tr
+from bot.i18n import Translate
 
 # A part this long is almost surely the first of a split text (Telegram cuts at 4,096).
 SPLIT_SIZE = 4000
@@ -72,3 +73,16 @@ def guard(texts: SplitTexts) -> BaseHandler[Update, BotContext, object]:
         raise ApplicationHandlerStop
 
     return MessageHandler(filters.TEXT & filters.UpdateType.MESSAGE, split_part)
+
+
+async def text_within(message: Message, t: Translate, limit: int) -> str | None:
+    """The message's text, stripped; None after saying it is too long. Nothing is cut."""
+    text = (message.text or "").strip()
+    if len(text) <= limit:
+        return text
+    await message.reply_text(
+        t("This is too long ({n} characters); please keep it under {max}.").format(
+            n=len(text), max=limit
+        )
+    )
+    return None

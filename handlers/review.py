@@ -28,6 +28,7 @@ from bot.services.review import clear_flag, confirm_home, flag_to_clear, open_fl
 from handlers.context import authorised
 from handlers.edits import edit_message
 from handlers.flag_text import flag_sentence
+from handlers.longtext import text_within
 from handlers.menu import MenuActions, button_pattern, menu_buttons_inside
 
 REASON = 0
@@ -162,8 +163,10 @@ async def got_reason(update: Update, context: BotContext) -> int:
     assert message is not None and message.text is not None
     user = await current_user(update, context)
     t = tr(update, context, user)
+    reason = await text_within(message, t, MAX_REASON)
+    if reason is None:
+        return REASON  # still waiting for a shorter one; the flag stays chosen
     flag_id = context.user_data.pop(CLEARING, None) if context.user_data is not None else None
-    reason = message.text.strip()[:MAX_REASON]
     if user is None or flag_id is None:
         return ConversationHandler.END
     runtime = context.runtime

@@ -31,3 +31,26 @@ def test_nothing_about_a_chat_is_kept_in_clear_or_for_long() -> None:
     assert all(b"987654321012" not in key for key in kept)
     texts.continues(5, "短", T0 + timedelta(minutes=5))  # any later text sweeps old entries
     assert len(texts._long) == 0
+
+
+class _Message:
+    """Just enough of a Message: its text, and what the bot replied."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.replies: list[str] = []
+
+    async def reply_text(self, text: str) -> None:
+        self.replies.append(text)
+
+
+async def test_an_over_long_answer_is_refused_not_cut() -> None:
+    from typing import Any, cast
+
+    from handlers.longtext import text_within
+
+    short, long = _Message("  核实：搬家了  "), _Message("长" * 501)
+    assert await text_within(cast(Any, short), lambda s: s, 500) == "核实：搬家了"
+    assert short.replies == []
+    assert await text_within(cast(Any, long), lambda s: s, 500) is None
+    assert long.replies == ["This is too long (501 characters); please keep it under 500."]
