@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
 
 from telegram import Message, Update
@@ -16,6 +17,8 @@ from bot.services.exports import ExportDone, run_export
 from bot.services.oversight import this_period
 from handlers.context import authorised
 from handlers.edits import edit_sent
+
+PROGRESS_SECONDS = 3.0
 
 
 def _remove(path: Path) -> None:
@@ -50,7 +53,14 @@ async def export(update: Update, context: BotContext) -> None:
         span = parse_span(period_text)
     progress: Message = await message.reply_text(t("Preparing the export…"))
 
+    last_edit = time.monotonic()
+
     async def report(rows: int) -> None:
+        nonlocal last_edit
+        # Telegram limits edits of one message; a large export reports every few seconds.
+        if time.monotonic() - last_edit < PROGRESS_SECONDS:
+            return
+        last_edit = time.monotonic()
         await edit_sent(progress, t("Preparing the export… {rows} rows so far").format(rows=rows))
 
     done: ExportDone | None = None

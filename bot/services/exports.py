@@ -79,5 +79,10 @@ async def run_export(
         filename = export_filename(kind.title, span, where.name, kind.uses_period)
         path = _new_file(folder, kind.key)
         rows = kind.rows(uow, ExportQuery(where.scope, span, tz))
-        count = await write_xlsx(path, kind, rows, progress)
+        try:
+            count = await write_xlsx(path, kind, rows, progress)
+        except BaseException:
+            # A half-written export is of no use to anyone: leave nothing behind.
+            path.unlink(missing_ok=True)
+            raise
     return ExportDone(path, filename, count)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from bot import cli
 from bot.domain.oversight import PeriodSpan, parse_span
 from bot.domain.vocabulary import Role
 from bot.exports import registry
@@ -21,13 +22,12 @@ from bot.exports.xlsx import write_xlsx
 from bot.services.exports import UnknownExport, run_export
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.uow import UnitOfWork
-from tests.admin.county import build_county
+from tests.admin.county import County, build_county
 from tests.conftest import DatabaseFactory
 
 Uows = Callable[[], UnitOfWork]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOVEMBER = PeriodSpan(202611, 202611)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cells(path: Path) -> list[list[object]]:
@@ -157,29 +157,31 @@ async def test_a_registered_kind_streams_with_progress(tmp_path: Path) -> None:
     assert rows[0] == ["编号", "名称"] and rows[-1] == [24, "第24行"] and len(rows) == 26
 
 
-async def test_the_command_line_writes_the_same_export(tmp_path: Path) -> None:
+def test_the_command_line_writes_the_same_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # One backend is enough here: the queries are the ones checked on both above.
-    db_url = await DatabaseFactory("sqlite", tmp_path).migrated()
-    engine = create_engine(db_url)
-    try:
-        county = await build_county(session_factory(engine))
-    finally:
-        await engine.dispose()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BANGFU_")}
-    env.update(
-        BANGFU_DATA_DIR=str(tmp_path / "data"),
-        BANGFU_DATABASE_URL=db_url,
-        PYTHONPATH=str(ROOT),
-    )
+    async def build() -> tuple[str, County]:
+        url = await DatabaseFactory("sqlite", tmp_path).migrated()
+        engine = create_engine(url)
+        try:
+            return url, await build_county(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    db_url, county = asyncio.run(build())
+    monkeypatch.chdir(tmp_path)
+    # The command configures logging for the process: keep that to this test.
+    monkeypatch.setattr(logging.root, "handlers", [])
+    monkeypatch.setattr(logging.root, "level", logging.root.level)
+    for name in [n for n in os.environ if n.startswith("BANGFU_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("BANGFU_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BANGFU_DATABASE_URL", db_url)
     out = tmp_path / "覆盖.xlsx"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "export", "coverage", "--scope", "白水乡",
-        "--out", str(out), env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    stdout, stderr = await process.communicate()
-    assert process.returncode == 0, stderr.decode()
-    assert "1 rows" in stdout.decode()
+    code = cli.main(["export", "coverage", "--scope", "白水乡", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert "1 rows" in capsys.readouterr().out
     rows = _cells(out)
     assert rows[1] == [county.households["河邊村"], "河邊戶", "河邊村", "已脱贫", 1, 1, 0, 1]
     assert list(out.parent.glob("coverage-*.xlsx")) == []
