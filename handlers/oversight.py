@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
+
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -79,18 +82,24 @@ async def summary(update: Update, context: BotContext) -> None:
     for page in paginate(summary_text(t, result)):
         await message.reply_html(page)
     title, bars_title, trend_title = chart_titles(t, result)
-    png = summary_chart(
-        [(b.name, b.compliance.ratio or 0.0) for b in result.bars],
-        [(period_label(p), share) for p, share in result.trend],
-        title=title,
-        bars_title=bars_title,
-        trend_title=trend_title,
+    # Drawing takes a moment of CPU: off the event loop, so other chats do not wait.
+    png = await asyncio.to_thread(
+        partial(
+            summary_chart,
+            [(b.name, b.compliance.ratio or 0.0) for b in result.bars],
+            [(period_label(p), share) for p, share in result.trend],
+            title=title,
+            bars_title=bars_title,
+            trend_title=trend_title,
+        )
     )
     await message.reply_photo(png, caption=title)
+    if result.area is not None:
+        return
     view = await area_view(
         runtime.uow(), user, None, period=period, default_quota=runtime.rules.visits.default_quota
     )
-    if result.area is None and (view.children or view.household_list):
+    if view.children or view.household_list:
         await message.reply_html(
             t("Look closer: choose an area."), reply_markup=area_keyboard(view, period)
         )
