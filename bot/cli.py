@@ -8,6 +8,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 from types import ModuleType
@@ -142,6 +143,69 @@ async def _cmd_export_handbook(settings: Settings, args: argparse.Namespace) -> 
     return 0
 
 
+async def _cmd_export_kind(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.domain.errors import DomainError
+    from bot.domain.oversight import PeriodSpan, parse_span
+    from bot.runtime import build_runtime
+    from bot.services.exports import run_export
+
+    if args.period:
+        span = parse_span(args.period)
+        if span is None:
+            _say(f"bangfu: --period {args.period}: write a month as 2026-11 or a year as 2026")
+            return 2
+    else:
+        from bot.domain.quota import period_of
+
+        month = period_of(datetime.now(UTC), settings.tz)
+        span = PeriodSpan(month, month)
+    target, folder = _export_target(args.out)
+    runtime = build_runtime(settings)
+    try:
+        done = await run_export(
+            runtime.uow(),
+            None,
+            key=args.export_command,
+            span=span,
+            area=args.scope or "",
+            tz=settings.tz,
+            folder=folder,
+        )
+    except DomainError as error:
+        _say(f"bangfu: {error}")
+        return 1
+    finally:
+        await runtime.engine.dispose()
+    done.path.replace(target)
+    _say(f"{target}: {done.rows} rows ({args.export_command}, {span.label})", error=False)
+    return 0
+
+
+def _export_target(out: str) -> tuple[Path, Path]:
+    """The file to write and its folder (rows stream into a file there, then it is renamed)."""
+    target = Path(out)
+    return target, target.resolve().parent
+
+
+def _add_export_kinds(export_sub: Any) -> None:
+    """One subcommand per registered export kind (the same kinds as /export)."""
+    from bot.exports.kinds import COVERAGE, HOUSEHOLDS, VISITS
+    from bot.exports.registry import kind_keys, kind_named
+
+    for key in kind_keys() or [VISITS.key, HOUSEHOLDS.key, COVERAGE.key]:
+        kind = kind_named(key)
+        assert kind is not None
+        command = export_sub.add_parser(key, help=f"{kind.title} as an .xlsx file (like /export)")
+        command.add_argument(
+            "--period", metavar="MONTH-or-YEAR", help="2026-11 or 2026 (default this month)"
+        )
+        command.add_argument(
+            "--scope", metavar="AREA", help="a township or village name (default everything)"
+        )
+        command.add_argument("--out", required=True, metavar="FILE", help="the .xlsx to write")
+        command.set_defaults(handler=_cmd_export_kind)
+
+
 async def _cmd_reminders(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.has_token:
         _say("bangfu: set BANGFU_TOKEN: reminders are sent as the bot.")
@@ -213,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", metavar="FILE", help="where to write (default 帮扶手册_<name>_<id>.xlsx)"
     )
     handbook.set_defaults(handler=_cmd_export_handbook)
+    _add_export_kinds(export_sub)
 
     from bot.importing.cli import add_arguments as add_import_arguments
 

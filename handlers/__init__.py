@@ -9,13 +9,16 @@ from bot.context import BotContext
 from handlers import (
     admin,
     assist,
+    audit,
     common,
     complaints,
+    exports,
     household,
     household_edit,
     longtext,
     myvisits,
     onboarding,
+    oversight,
     reminders,
     report,
     review,
@@ -63,6 +66,9 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         *admin.handlers(),
         *complaints.handlers(menu),
         *reminders.handlers(),
+        *oversight.handlers(),
+        *exports.handlers(),
+        *audit.handlers(),
         *common.handlers(),
     ]
     # Conversations first: a user inside one must reach its states before any command or

@@ -81,3 +81,18 @@ async def edit_message(
 async def answer_expired(query: CallbackQuery, t: Translate) -> None:
     """The alert for a button whose message or draft is gone."""
     await query.answer(t(EXPIRED), show_alert=True)
+
+
+async def edit_sent(message: Message, text: str) -> bool:
+    """Edit a message the bot sent (a progress line, no button involved); False if gone."""
+    if message.text == text:
+        return True
+    try:
+        await message.edit_text(text)
+    except BadRequest as error:
+        kind = _kind(error)
+        if kind == "gone":
+            return False
+        if kind != "unchanged":
+            raise
+    return True

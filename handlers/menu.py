@@ -55,12 +55,23 @@ ADMIN_COMMANDS = (
     ("coverage", N_("Policy benefit coverage")),
     ("complaints", N_("Complaints from the public")),
     ("remind", N_("Send a reminder stage now: /remind firm")),
+    ("summary", N_("The month's summary with a chart")),
+    ("helpers", N_("Helpers and their month")),
+    ("export", N_("Export to Excel: visits, households, coverage")),
+    ("audit", N_("Recent admin actions")),
     *REPORT_COMMANDS,
     ("help", N_("What this bot can do")),
     ("language", N_("Switch language / 切换语言")),
     ("cancel", N_("Cancel the current step")),
 )
-MEMBER_COMMANDS = (("complaints", N_("Complaints assigned to me")), *GUEST_COMMANDS[1:])
+MEMBER_COMMANDS = (
+    ("complaints", N_("Complaints assigned to me")),
+    ("summary", N_("The month's summary with a chart")),
+    ("helpers", N_("Helpers and their month")),
+    ("export", N_("Export to Excel: visits, households, coverage")),
+    ("audit", N_("Recent admin actions")),
+    *GUEST_COMMANDS[1:],
+)
 
 # Main-menu buttons: (command they stand for, label message id).
 HELPER_BUTTONS = (

@@ -57,6 +57,12 @@ HELP_LINES = {
     "risk": N_("/risk — exited households at risk of falling back"),
     "coverage": N_("/coverage — policy benefit coverage by village"),
     "complaints": N_("/complaints [STATUS] — complaints from the public, and their handling"),
+    "summary": N_(
+        "/summary [MONTH] [AREA] — the month's figures, a chart, buttons to look closer"
+    ),
+    "helpers": N_("/helpers [NAME or AREA] — helpers, and each one's month and flags"),
+    "export": N_("/export KIND [MONTH or YEAR] [AREA] — Excel file: visits, households, coverage"),
+    "audit": N_("/audit [FILTER] — recent admin actions: who, what, when, before and after"),
     "report": N_("/report — report wrongdoing anonymously; you get a receipt code"),
     "track": N_("/track CODE — the state of your report, and the office's replies"),
     "help": N_("/help — this list"),

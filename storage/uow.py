@@ -12,6 +12,7 @@ from storage.db import SessionFactory
 from storage.queries.audit import record
 from storage.queries.complaints import ComplaintQueries
 from storage.queries.households import HouseholdQueries
+from storage.queries.oversight import OversightQueries
 from storage.queries.people import PeopleQueries
 from storage.queries.photos import PhotoQueries
 from storage.queries.records import RecordQueries
@@ -36,6 +37,7 @@ class UnitOfWork:
     complaints: ComplaintQueries
     records: RecordQueries
     reminders: ReminderQueries
+    oversight: OversightQueries
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -50,6 +52,7 @@ class UnitOfWork:
         self.complaints = ComplaintQueries(self.session)
         self.records = RecordQueries(self.session)
         self.reminders = ReminderQueries(self.session)
+        self.oversight = OversightQueries(self.session)
         return self
 
     async def __aexit__(
