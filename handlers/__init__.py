@@ -8,9 +8,11 @@ from telegram.ext import BaseHandler, ConversationHandler
 from bot.context import BotContext
 from handlers import (
     admin,
+    appraise,
     assist,
     common,
     complaints,
+    consequences,
     household,
     household_edit,
     longtext,
@@ -19,6 +21,7 @@ from handlers import (
     reminders,
     report,
     review,
+    spotcheck,
     track,
     visit_choose,
     visits,
@@ -63,6 +66,9 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         *admin.handlers(),
         *complaints.handlers(menu),
         *reminders.handlers(),
+        *spotcheck.handlers(menu),
+        *appraise.handlers(menu),
+        *consequences.handlers(),
         *common.handlers(),
     ]
     # Conversations first: a user inside one must reach its states before any command or

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.people import Actor
 from storage.db import SessionFactory
+from storage.queries.appraisal import AppraisalQueries
 from storage.queries.audit import record
 from storage.queries.complaints import ComplaintQueries
 from storage.queries.households import HouseholdQueries
@@ -36,6 +37,7 @@ class UnitOfWork:
     complaints: ComplaintQueries
     records: RecordQueries
     reminders: ReminderQueries
+    appraisal: AppraisalQueries
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -50,6 +52,7 @@ class UnitOfWork:
         self.complaints = ComplaintQueries(self.session)
         self.records = RecordQueries(self.session)
         self.reminders = ReminderQueries(self.session)
+        self.appraisal = AppraisalQueries(self.session)
         return self
 
     async def __aexit__(
