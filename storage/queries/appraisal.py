@@ -270,7 +270,7 @@ class AppraisalQueries:
         if limit is not None:
             query = query.limit(limit)
         rows = await self.session.execute(query)
-        return [(a, n) for a, n in rows.tuples()], int(total or 0)
+        return [(a, n) for a, n in rows], int(total or 0)
 
     async def appraisal(self, appraisal_id: int, scope: Scope) -> tuple[Appraisal, str] | None:
         """One appraisal of a helper in the scope, with the helper's name."""
@@ -350,7 +350,7 @@ class AppraisalQueries:
             .where(Rectification.status == "open")
             .order_by(Rectification.due_on, Rectification.id)
         )
-        return [(r, n, t, lang) for r, n, t, lang in rows.tuples()]
+        return [(r, n, t, lang) for r, n, t, lang in rows]
 
     async def rectification(self, rect_id: int, scope: Scope) -> Rectification | None:
         """An open rectification of a helper in the scope."""
