@@ -4,7 +4,7 @@ and the export, against every role at county, township and village scope.
 
 Forged callback data is a record id outside the actor's scope (helper 乙, household 張三):
 it must read as missing, never act. The unregistered stranger is refused before any use
-case runs (tests/e2e/test_appraisal.py sends them every command and a forged button).
+case runs (tests/e2e/appraisal_flow.py sends them every command and a forged button).
 """
 
 from __future__ import annotations
