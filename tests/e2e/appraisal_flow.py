@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.domain.vocabulary import Role
 from emulator.client import ControlClient
 from storage.db import SessionFactory
-from storage.models import Appraisal, AuditEntry, Rectification
+from storage.models import Appraisal, AuditEntry, Pairing, Rectification, SpotCheck
 from tests.e2e.conftest import Stack
 from tests.e2e.visitkit import bound_helper, button_data, callback_answer
 from tests.factories import make_user
@@ -115,3 +115,67 @@ async def test_the_office_adjusts_a_leader_confirms_and_the_result_is_final(
         await control.wait_for_message(stranger, "请先发送 /start")
     query = await control.press_button(stranger, None, "rp:ok:1", force=True)
     assert (await callback_answer(control, query)).get("show_alert")
+
+
+async def test_the_office_records_a_spot_check_with_buttons_and_a_leader_approves_a_re_pairing(
+    stack: Stack, control: ControlClient, db: SessionFactory
+) -> None:
+    helper = await bound_helper(stack, control, db, "抽查對象")
+    other = await bound_helper(stack, control, db, "接任幫扶")
+    office = await _admin(stack, control, db, Role.OFFICE)
+    leader = await _admin(stack, control, db, Role.LEADER)
+
+    await control.send_command(office, "spotcheck", "抽查對")
+    picker = await control.wait_for_message(office, "哪位帮扶责任人")
+    await control.press_button(office, picker["message_id"], f"spot:h:{helper.user_id}")
+    kinds = await control.wait_for_message(office, "用什么方式抽查")
+    await control.press_button(office, kinds["message_id"], "spot:m:phone")
+    households = await control.wait_for_message(office, "涉及哪一户")
+    # A household that is not the helper's is refused even when forged.
+    query = await control.press_button(
+        office, households["message_id"], f"spot:hh:{other.household_id}", force=True
+    )
+    assert (await callback_answer(control, query)).get("show_alert")
+    await control.press_button(office, households["message_id"], f"spot:hh:{helper.household_id}")
+    await control.wait_for_message(office, "满意度")
+    await control.press_button(office, households["message_id"], "spot:s:4")
+    await control.wait_for_message(office, "发现的问题")
+    await control.send_text(office, "帮扶手册填写及时")
+    summary = await control.wait_for_message(office, "对 抽查對象 的抽查")
+    await control.press_button(office, summary["message_id"], "spot:save")
+    await control.wait_for_message(office, "已保存为抽查记录")
+    async with db() as session:
+        check = await session.scalar(
+            select(SpotCheck).where(SpotCheck.helper_id == helper.user_id)
+        )
+    assert check is not None
+    assert (check.method, check.household_id, check.satisfaction, check.note) == (
+        "phone",
+        helper.household_id,
+        4,
+        "帮扶手册填写及时",
+    )
+
+    await control.send_command(
+        office, "repair", f"{helper.household_id} {other.user_id} 原帮扶人调离"
+    )
+    await control.wait_for_message(office, "已发送给")
+    request = await control.wait_for_message(leader, "更换帮扶")
+    data = button_data(request, "rp:ok:")
+    await control.press_button(leader, request["message_id"], data)
+    await control.wait_for_message(leader, lambda m: "已批准" in m.get("text", ""))
+    # The same button again is stale: answered, not obeyed twice.
+    query = await control.press_button(leader, request["message_id"], data, force=True)
+    assert "已经处理" in (await callback_answer(control, query))["text"]
+    async with db() as session:
+        pairings = (
+            await session.scalars(
+                select(Pairing)
+                .where(Pairing.household_id == helper.household_id)
+                .order_by(Pairing.id)
+            )
+        ).all()
+    assert [(p.helper_id, p.ended_on is None) for p in pairings] == [
+        (helper.user_id, False),
+        (other.user_id, True),
+    ]
