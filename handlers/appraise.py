@@ -43,6 +43,7 @@ PAGE = 5
 KEY = "adjusting_appraisal"
 ONLY_REVIEWERS = N_("Only the office and leaders review appraisals.")
 ONLY_HELPERS = N_("Only helpers have an appraisal of their own.")
+ASK_REASON = N_("Why is the score adjusted? The reason is kept in the audit log.")
 CRITERIA_LABELS = (
     ("work", N_("work")),
     ("results", N_("results")),
@@ -265,8 +266,11 @@ async def got_reason(update: Update, context: BotContext) -> int:
     if reason is None:
         return REASON
     adjusting = _adjusting(context)
-    if user is None or adjusting is None or not reason:
-        return REASON if reason == "" else ConversationHandler.END
+    if user is None or adjusting is None:
+        return ConversationHandler.END
+    if not reason:
+        await message.reply_text(t(ASK_REASON))
+        return REASON
     if context.user_data is not None:
         context.user_data.pop(KEY, None)
     runtime = context.runtime

@@ -10,7 +10,7 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from bot.domain.households import Coverage
 from bot.domain.quota import HelperMonth
@@ -320,3 +320,23 @@ class Rectification:
 def rectification_due(opened: date, rules: AppraisalRules) -> date:
     """The deadline of a rectification opened on a day."""
     return date.fromordinal(opened.toordinal() + rules.rectification_days)
+
+
+@dataclass(frozen=True)
+class HelperRow:
+    """A helper as pickers and lists show them."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One spot check as a helper's card shows it."""
+
+    id: int
+    method: str
+    household: str | None
+    satisfaction: int | None
+    findings: str | None
+    checked_at: datetime

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.appraisal import HelperRow
 from bot.domain.errors import HelperNotFound, HouseholdNotFound, NotAllowed
 from bot.domain.people import Actor
 from bot.domain.spotcheck import MAX_FINDINGS, SpotCheckDraft, valid_satisfaction
 from bot.domain.vocabulary import Role
 from storage.models import SpotCheck
-from storage.queries.appraisal import HelperRow
 from storage.uow import UnitOfWork
 
 MAX_CHOICES = 8

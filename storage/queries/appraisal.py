@@ -14,7 +14,7 @@ from typing import TypeVarTuple
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.appraisal import AppraisalStatus
+from bot.domain.appraisal import AppraisalStatus, CheckRow, HelperRow
 from bot.domain.people import Scope
 from bot.domain.vocabulary import BenefitStatus, HouseholdStatus, LocationSource, Role
 from storage.models import (
@@ -37,14 +37,6 @@ Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
-class HelperRow:
-    """A helper as pickers and lists show them."""
-
-    id: int
-    name: str
-
-
-@dataclass(frozen=True)
 class VisitStats:
     """A helper's visits in a span of months: all, complete, logged late."""
 
@@ -61,18 +53,6 @@ class Progress:
     exited: int
     exit_pending: int
     returned: int
-
-
-@dataclass(frozen=True)
-class CheckRow:
-    """One spot check as a helper's card shows it."""
-
-    id: int
-    method: str
-    household: str | None
-    satisfaction: int | None
-    findings: str | None
-    checked_at: datetime
 
 
 def helper_in_scope(scope: Scope) -> ColumnElement[bool]:
@@ -338,6 +318,15 @@ class AppraisalQueries:
         """The rectification an appraisal opened, if any."""
         return await self.session.scalar(
             select(Rectification).where(Rectification.appraisal_id == appraisal_id)
+        )
+
+    async def pending_rectification(self, helper_id: int) -> Rectification | None:
+        """The helper's latest rectification still open, or failed (to be replaced)."""
+        return await self.session.scalar(
+            select(Rectification)
+            .where(Rectification.helper_id == helper_id, Rectification.status != "closed")
+            .order_by(Rectification.id.desc())
+            .limit(1)
         )
 
     async def open_rectifications(

@@ -168,6 +168,9 @@ async def test_an_expired_rectification_fails_and_flags_replacement(
     later = await rectification_round(uows(), today=date(2026, 12, 21))
     failed = [r.helper_name for n in later.office for r in n.failed]
     assert "乙幫扶" in failed and all(not n.open for n in later.office)
+    card = await helper_oversight(uows(), office, world.helper_b.id)
+    assert card.rectification is not None and card.rectification.status == "failed"
+    assert card.appraisal is not None and card.appraisal.grade == Grade.INCOMPETENT
     # Failed once: the next round has nothing left to say.
     assert (await rectification_round(uows(), today=date(2026, 12, 22))).office == []
 
