@@ -23,7 +23,7 @@ ONLY_ADMINS = N_("Only the office and leaders handle re-pairing.")
 ONLY_LEADERS = N_("Only a leader approves or rejects a re-pairing.")
 ONLY_OFFICE = N_("Only the office records a rectification.")
 USAGE = N_(
-    "Propose a new helper for a household: /repair HOUSEHOLD-ID HELPER-ID REASON. "
+    "Propose a new helper for a household: /repair HOUSEHOLD-ID HELPER-ID-or-NAME REASON. "
     "A leader approves or rejects it."
 )
 STATUS_NAMES = {
@@ -84,7 +84,7 @@ async def repair(update: Update, context: BotContext) -> None:
             return
         await message.reply_html("\n\n".join([t(USAGE), *(request_text(v, t) for v in pending)]))
         return
-    if len(args) < 3 or not args[0].isdigit() or not args[1].isdigit():
+    if len(args) < 3 or not args[0].isdigit():
         await message.reply_text(t(USAGE))
         return
     try:
@@ -92,7 +92,8 @@ async def repair(update: Update, context: BotContext) -> None:
             runtime.uow(),
             user,
             household_id=int(args[0]),
-            helper_id=int(args[1]),
+            helper_id=int(args[1]) if args[1].isdigit() else None,
+            helper_name=None if args[1].isdigit() else args[1],
             reason=" ".join(args[2:]),
             now=runtime.now(),
         )

@@ -61,7 +61,7 @@ HELP_LINES = {
     "track": N_("/track CODE — the state of your report, and the office's replies"),
     "spotcheck": N_("/spotcheck [NAME] — record a spot check on a helper (office)"),
     "appraise": N_("/appraise PERIOD — run, review, adjust and confirm an appraisal"),
-    "repair": N_("/repair HOUSEHOLD-ID HELPER-ID REASON — propose a new helper; leaders decide"),
+    "repair": N_("/repair HOUSEHOLD-ID HELPER REASON — propose a new helper; leaders decide"),
     "myappraisal": N_("/myappraisal — your appraisal results and their breakdown"),
     "help": N_("/help — this list"),
     "language": N_("/language — 简体中文 / English"),

@@ -18,7 +18,7 @@ from bot.domain.errors import (
     RepairInvalid,
     RepairNotFound,
 )
-from bot.domain.people import Actor, Scope
+from bot.domain.people import COUNTY, Actor, Scope
 from bot.domain.vocabulary import Role
 from storage.models import Pairing, RepairRequest
 from storage.uow import UnitOfWork
@@ -69,11 +69,13 @@ async def propose_repair(
     actor: Actor,
     *,
     household_id: int,
-    helper_id: int,
+    helper_id: int | None = None,
+    helper_name: str | None = None,
     reason: str,
     now: datetime,
 ) -> Proposal:
-    """The office asks to pair a household in its scope with another helper; audited."""
+    """The office asks to pair a household in its scope with another helper (by id, or by a
+    part of the name that only one active helper has); audited."""
     if actor.role != Role.OFFICE:
         raise NotAllowed()
     reason = reason.strip()[:MAX_REASON]
@@ -82,9 +84,16 @@ async def propose_repair(
         if found is None:
             raise HouseholdNotFound()
         _, village_path = found
-        helper = await uow.appraisal.any_helper(helper_id)
+        helper = None
+        if helper_id is not None:
+            helper = await uow.appraisal.any_helper(helper_id)
+        elif helper_name:
+            # The new helper may work anywhere in the county: the leader's approval decides.
+            named = await uow.appraisal.helpers_named(helper_name, COUNTY, 2)
+            helper = named[0] if len(named) == 1 else None
         if helper is None:
             raise HelperNotFound()
+        helper_id = helper.id
         current = await uow.appraisal.open_pairing(household_id)
         if current is not None and current.helper_id == helper_id:
             raise RepairInvalid()

@@ -156,9 +156,8 @@ async def test_the_office_records_a_spot_check_with_buttons_and_a_leader_approve
         "帮扶手册填写及时",
     )
 
-    await control.send_command(
-        office, "repair", f"{helper.household_id} {other.user_id} 原帮扶人调离"
-    )
+    # The new helper by a part of their name, as the office knows them.
+    await control.send_command(office, "repair", f"{helper.household_id} 接任 原帮扶人调离")
     await control.wait_for_message(office, "已发送给")
     request = await control.wait_for_message(leader, "更换帮扶")
     data = button_data(request, "rp:ok:")

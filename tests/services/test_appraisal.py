@@ -15,6 +15,7 @@ from bot.domain.errors import (
     AnnualNeedsLeader,
     AppraisalFinal,
     BadScore,
+    HelperNotFound,
     HouseholdNotFound,
     RepairDecided,
 )
@@ -211,6 +212,20 @@ async def test_re_pairing_waits_for_a_leader_and_keeps_both_pairings(
     request = await session.get(RepairRequest, proposal.request.id)
     assert request is not None
     assert (request.proposed_by_id, request.decided_by_id) == (office.id, leader.id)
+
+
+async def test_the_new_helper_may_be_named_but_only_unambiguously(
+    uows: Uows, world: World
+) -> None:
+    office = world.actor(Role.OFFICE)
+    with pytest.raises(HelperNotFound):  # 甲幫扶 and 乙幫扶 both match
+        await propose_repair(
+            uows(), office, household_id=world.household_a, helper_name="幫扶", reason="x", now=NOW
+        )
+    proposal = await propose_repair(
+        uows(), office, household_id=world.household_a, helper_name="乙", reason="x", now=NOW
+    )
+    assert proposal.request.to_helper == "乙幫扶"
 
 
 async def test_a_rejected_re_pairing_changes_nothing(
