@@ -229,3 +229,9 @@ class RepairInvalid(DomainError):
     """A proposal that pairs a household with its own helper, or with a non-helper."""
 
     message = N_("Choose a helper other than the household's current one.")
+
+
+class PeriodNotStarted(DomainError):
+    """An appraisal of a period that has not begun: there is nothing to judge yet."""
+
+    message = N_("{period} has not begun yet; there is nothing to appraise.")

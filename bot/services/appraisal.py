@@ -31,6 +31,7 @@ from bot.domain.errors import (
     BadScore,
     NoAppraisalDraft,
     NotAllowed,
+    PeriodNotStarted,
 )
 from bot.domain.households import coverage
 from bot.domain.people import Actor
@@ -165,6 +166,8 @@ async def run_appraisal(
     """
     _office(actor)
     period = period_from(period_text)
+    if period.months[0] > period_of(now, visits.tz):
+        raise PeriodNotStarted(period=period.label)
     async with uow:
         existing, _ = await uow.appraisal.appraisals(period.label, actor.scope)
         if any(a.status == AppraisalStatus.FINAL for a, _ in existing):

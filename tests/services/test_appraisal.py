@@ -17,6 +17,7 @@ from bot.domain.errors import (
     BadScore,
     HelperNotFound,
     HouseholdNotFound,
+    PeriodNotStarted,
     RepairDecided,
 )
 from bot.domain.spotcheck import SpotCheckDraft
@@ -70,6 +71,13 @@ async def test_a_monthly_draft_scores_the_criteria_from_the_records(
     assert idle.parts == {"work": 0.0, "results": 30.0, "policy": None, "satisfaction": None}
     assert (idle.total, idle.grade) == (12.9, Grade.INCOMPETENT)
     assert not page.final
+
+
+async def test_a_period_that_has_not_begun_is_refused(uows: Uows, world: World) -> None:
+    with pytest.raises(PeriodNotStarted):
+        await run_appraisal(
+            uows(), world.actor(Role.OFFICE), "2026-12", now=NOW, rules=RULES, visits=VISITS
+        )
 
 
 async def test_an_adjustment_needs_a_reason_survives_a_rerun_and_is_audited(
