@@ -7,6 +7,7 @@ a final 不稱職 opens a rectification (限期整改).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -38,12 +39,15 @@ from bot.domain.people import Actor
 from bot.domain.quota import period_bounds, period_of
 from bot.domain.visits import VisitRules
 from bot.domain.vocabulary import AppraisalKind, Grade, Role
-from bot.services.month import helper_month_in
+from bot.services.month import month_of
 from storage.models import Appraisal, Rectification
+from storage.queries.appraisal import VisitStats
 from storage.uow import UnitOfWork
 
 REVIEWERS = frozenset({Role.OFFICE, Role.LEADER})
 MAX_REASON = 500
+# Helpers scored per round of grouped queries.
+CHUNK = 500
 
 
 def _reviewer(actor: Actor) -> None:
@@ -81,32 +85,55 @@ def line_of(row: Appraisal, name: str) -> AppraisalLine:
     )
 
 
-async def helper_facts(
-    uow: UnitOfWork, helper_id: int, period: Period, *, now: datetime, visits: VisitRules
-) -> HelperFacts:
-    """What the criteria need about one helper, inside an open unit of work."""
+async def facts_of(
+    uow: UnitOfWork,
+    helper_ids: Sequence[int],
+    period: Period,
+    *,
+    now: datetime,
+    visits: VisitRules,
+) -> dict[int, HelperFacts]:
+    """What the criteria need about these helpers, inside an open unit of work.
+
+    A few grouped queries per call, whatever the number of helpers: the county's annual
+    appraisal runs them per chunk of helpers rather than per helper.
+    """
     # Months still to come ask nothing of the helper yet.
     current = period_of(now, visits.tz)
     months = [m for m in period.months if m <= current]
     start = period_bounds(period.months[0], visits.tz)[0]
     end = period_bounds(period.months[-1], visits.tz)[1]
-    stats = await uow.appraisal.visit_stats(helper_id, months)
-    progress = await uow.appraisal.progress(helper_id, start, end)
-    complaints = await uow.complaints.substantiated(helper_id, period.first_day, period.last_day)
-    return HelperFacts(
-        months=[await helper_month_in(uow, helper_id, m, visits.default_quota) for m in months],
-        visits=stats.visits,
-        complete_visits=stats.complete,
-        late_visits=stats.late,
-        households=progress.households,
-        exited=progress.exited,
-        exit_pending=progress.exit_pending,
-        returned=progress.returned,
-        coverage=coverage(await uow.appraisal.benefit_states(helper_id)),
-        satisfaction=await uow.appraisal.satisfaction(helper_id, start, end),
-        open_flags=await uow.appraisal.open_flags(helper_id),
-        substantiated=len(complaints),
-    )
+    queries = uow.appraisal
+    days = await queries.paired_days_of(helper_ids, months)
+    stats = await queries.visit_stats_of(helper_ids, months)
+    progress = await queries.progress_of(helper_ids, start, end)
+    benefits = await queries.benefit_states_of(helper_ids)
+    satisfaction = await queries.satisfaction_of(helper_ids, start, end)
+    flags = await queries.open_flags_of(helper_ids)
+    # Few helpers are ever complained about: ask the complaint rule only for those.
+    substantiated = {
+        h: len(await uow.complaints.substantiated(h, period.first_day, period.last_day))
+        for h in await queries.complained_about(helper_ids)
+    }
+    found = {}
+    for h in helper_ids:
+        seen = stats.get(h, VisitStats(0, 0, 0))
+        mine = progress[h]
+        found[h] = HelperFacts(
+            months=[month_of(days.get((h, m), []), m, visits.default_quota) for m in months],
+            visits=seen.visits,
+            complete_visits=seen.complete,
+            late_visits=seen.late,
+            households=mine.households,
+            exited=mine.exited,
+            exit_pending=mine.exit_pending,
+            returned=mine.returned,
+            coverage=coverage(benefits.get(h, [])),
+            satisfaction=satisfaction.get(h, []),
+            open_flags=flags.get(h, 0),
+            substantiated=substantiated.get(h, 0),
+        )
+    return found
 
 
 def _facts_json(facts: HelperFacts, parts: dict[str, float | None]) -> dict[str, object]:
@@ -139,8 +166,7 @@ async def _page(
         raise NoAppraisalDraft(period=period.label)
     if not rows and offset > 0:
         return await _page(uow, actor, period, 0, limit)
-    everything, _ = await uow.appraisal.appraisals(period.label, actor.scope)
-    final = all(a.status == AppraisalStatus.FINAL for a, _ in everything)
+    final = AppraisalStatus.DRAFT not in await uow.appraisal.statuses(period.label, actor.scope)
     return AppraisalPage(
         period=period,
         lines=[line_of(a, n) for a, n in rows],
@@ -169,32 +195,35 @@ async def run_appraisal(
     if period.months[0] > period_of(now, visits.tz):
         raise PeriodNotStarted(period=period.label)
     async with uow:
-        existing, _ = await uow.appraisal.appraisals(period.label, actor.scope)
-        if any(a.status == AppraisalStatus.FINAL for a, _ in existing):
+        if AppraisalStatus.FINAL in await uow.appraisal.statuses(period.label, actor.scope):
             return await _page(uow, actor, period, 0, limit)
         helpers = await uow.appraisal.helpers(actor.scope)
-        for helper in helpers:
-            facts = await helper_facts(uow, helper.id, period, now=now, visits=visits)
-            result = score(facts, rules)
-            row = await uow.appraisal.appraisal_of(helper.id, period.label)
-            if row is None:
-                row = Appraisal(
-                    helper_id=helper.id,
-                    kind=period.kind,
-                    period=period.label,
-                    status=AppraisalStatus.DRAFT,
-                )
-                uow.appraisal.add(row)
-            row.work_score = result.work
-            row.results_score = result.results
-            row.policy_score = result.policy
-            row.satisfaction_score = result.satisfaction
-            row.computed_score = result.total
-            row.facts = _facts_json(facts, result.as_dict())
-            row.appraised_by_id = actor.id
-            if row.adjust_reason is None:  # an adjustment with its reason outlives a rerun
-                row.total_score = result.total
-                row.grade = result.grade
+        for first in range(0, len(helpers), CHUNK):
+            ids = [h.id for h in helpers[first : first + CHUNK]]
+            facts = await facts_of(uow, ids, period, now=now, visits=visits)
+            rows = await uow.appraisal.appraisals_of(ids, period.label)
+            for helper_id in ids:
+                result = score(facts[helper_id], rules)
+                row = rows.get(helper_id)
+                if row is None:
+                    row = Appraisal(
+                        helper_id=helper_id,
+                        kind=period.kind,
+                        period=period.label,
+                        status=AppraisalStatus.DRAFT,
+                    )
+                    uow.appraisal.add(row)
+                row.work_score = result.work
+                row.results_score = result.results
+                row.policy_score = result.policy
+                row.satisfaction_score = result.satisfaction
+                row.computed_score = result.total
+                row.facts = _facts_json(facts[helper_id], result.as_dict())
+                row.appraised_by_id = actor.id
+                if row.adjust_reason is None:  # an adjustment with its reason outlives a rerun
+                    row.total_score = result.total
+                    row.grade = result.grade
+            await uow.flush()
         uow.record(
             actor, "appraisal.run", target_type="period", period=period.label, helpers=len(helpers)
         )

@@ -6,6 +6,7 @@ below the county, when they are currently paired with a household in its village
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,10 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.appraisal import AppraisalStatus, CheckRow, HelperRow
 from bot.domain.people import Scope
-from bot.domain.vocabulary import BenefitStatus, HouseholdStatus, LocationSource, Role
+from bot.domain.vocabulary import (
+    BenefitStatus,
+    ComplaintStatus,
+    HouseholdStatus,
+    LocationSource,
+    Role,
+)
 from storage.models import (
     Appraisal,
     BenefitEnrolment,
+    Complaint,
     Household,
     HouseholdStatusChange,
     OrgUnit,
@@ -32,6 +40,7 @@ from storage.models import (
     Visit,
     VisitFlag,
 )
+from storage.queries.households import PairedRow
 
 Ts = TypeVarTuple("Ts")
 
@@ -146,82 +155,175 @@ class AppraisalQueries:
         )
         return [(i, n) for i, n in rows]
 
-    # facts
-    async def visit_stats(self, helper_id: int, months: Sequence[int]) -> VisitStats:
-        """The helper's visits in these quota months: all, complete, late."""
-        has_photo = exists(select(Photo.id).where(Photo.visit_id == Visit.id))
-        complete = (Visit.location_source != LocationSource.NONE) & has_photo
-        row = (
+    # facts of many helpers at once (a county's annual appraisal)
+    async def paired_days_of(
+        self, helper_ids: Sequence[int], periods: Sequence[int]
+    ) -> dict[tuple[int, int], list[PairedRow]]:
+        """Per (helper, month): the helper's current households with their visit days."""
+        paired = (
             await self.session.execute(
                 select(
-                    func.count(Visit.id),
-                    func.count(Visit.id).filter(complete),
-                    func.count(Visit.id).filter(Visit.late.is_(True)),
-                ).where(Visit.helper_id == helper_id, Visit.period.in_(list(months)))
+                    Pairing.helper_id,
+                    Household.id,
+                    Household.head_name,
+                    OrgUnit.name,
+                    Household.visit_quota,
+                )
+                .join(Household, Household.id == Pairing.household_id)
+                .join(OrgUnit, OrgUnit.id == Household.village_id)
+                .where(Pairing.helper_id.in_(list(helper_ids)), Pairing.ended_on.is_(None))
+                .order_by(Pairing.helper_id, OrgUnit.name, Household.head_name, Household.id)
             )
-        ).one()
-        return VisitStats(int(row[0]), int(row[1]), int(row[2]))
+        ).all()
+        households = (
+            select(Pairing.household_id)
+            .where(Pairing.helper_id.in_(list(helper_ids)), Pairing.ended_on.is_(None))
+            .scalar_subquery()
+        )
+        days: dict[tuple[int, int], int] = {}
+        if paired and periods:
+            for household_id, period, n in await self.session.execute(
+                select(
+                    Visit.household_id,
+                    Visit.period,
+                    func.count(func.distinct(Visit.local_day)),
+                )
+                .where(Visit.household_id.in_(households), Visit.period.in_(list(periods)))
+                .group_by(Visit.household_id, Visit.period)
+            ):
+                days[(household_id, period)] = int(n)
+        found: dict[tuple[int, int], list[PairedRow]] = defaultdict(list)
+        for helper_id, household_id, name, village, quota in paired:
+            for period in periods:
+                found[(helper_id, period)].append(
+                    PairedRow(
+                        household_id, name, village, quota, days.get((household_id, period), 0)
+                    )
+                )
+        return found
 
-    async def progress(self, helper_id: int, start: datetime, end: datetime) -> Progress:
-        """Paired households by status, and returns to poverty between two moments."""
-        paired = select(Pairing.household_id).where(
-            Pairing.helper_id == helper_id, Pairing.ended_on.is_(None)
-        )
-        counts = dict(
-            (str(s), int(n))
-            for s, n in await self.session.execute(
-                select(Household.status, func.count(Household.id))
-                .where(Household.id.in_(paired))
-                .group_by(Household.status)
+    async def visit_stats_of(
+        self, helper_ids: Sequence[int], months: Sequence[int]
+    ) -> dict[int, VisitStats]:
+        """visit_stats for many helpers."""
+        has_photo = exists(select(Photo.id).where(Photo.visit_id == Visit.id))
+        complete = (Visit.location_source != LocationSource.NONE) & has_photo
+        rows = await self.session.execute(
+            select(
+                Visit.helper_id,
+                func.count(Visit.id),
+                func.count(Visit.id).filter(complete),
+                func.count(Visit.id).filter(Visit.late.is_(True)),
             )
+            .where(Visit.helper_id.in_(list(helper_ids)), Visit.period.in_(list(months)))
+            .group_by(Visit.helper_id)
         )
-        returned = await self.session.scalar(
-            select(func.count(func.distinct(HouseholdStatusChange.household_id))).where(
-                HouseholdStatusChange.household_id.in_(paired),
-                HouseholdStatusChange.old_status.in_(
-                    [HouseholdStatus.EXITED, HouseholdStatus.RELAPSE_RISK]
-                ),
-                HouseholdStatusChange.new_status == HouseholdStatus.POOR,
-                HouseholdStatusChange.changed_at >= start,
-                HouseholdStatusChange.changed_at < end,
-            )
-        )
-        return Progress(
-            households=sum(counts.values()),
-            exited=counts.get(HouseholdStatus.EXITED, 0),
-            exit_pending=counts.get(HouseholdStatus.EXIT_PENDING, 0),
-            returned=int(returned or 0),
-        )
+        return {h: VisitStats(int(a), int(b), int(c)) for h, a, b, c in rows}
 
-    async def benefit_states(self, helper_id: int) -> list[BenefitStatus]:
-        """Every benefit state of the helper's currently paired households."""
-        rows = await self.session.scalars(
-            select(BenefitEnrolment.status)
+    async def progress_of(
+        self, helper_ids: Sequence[int], start: datetime, end: datetime
+    ) -> dict[int, Progress]:
+        """progress for many helpers."""
+        ids = list(helper_ids)
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        for helper_id, status, n in await self.session.execute(
+            select(Pairing.helper_id, Household.status, func.count(Household.id))
+            .join(Household, Household.id == Pairing.household_id)
+            .where(Pairing.helper_id.in_(ids), Pairing.ended_on.is_(None))
+            .group_by(Pairing.helper_id, Household.status)
+        ):
+            counts[helper_id][str(status)] = int(n)
+        returned = dict(
+            (h, int(n))
+            for h, n in await self.session.execute(
+                select(
+                    Pairing.helper_id,
+                    func.count(func.distinct(HouseholdStatusChange.household_id)),
+                )
+                .join(Pairing, Pairing.household_id == HouseholdStatusChange.household_id)
+                .where(
+                    Pairing.helper_id.in_(ids),
+                    Pairing.ended_on.is_(None),
+                    HouseholdStatusChange.old_status.in_(
+                        [HouseholdStatus.EXITED, HouseholdStatus.RELAPSE_RISK]
+                    ),
+                    HouseholdStatusChange.new_status == HouseholdStatus.POOR,
+                    HouseholdStatusChange.changed_at >= start,
+                    HouseholdStatusChange.changed_at < end,
+                )
+                .group_by(Pairing.helper_id)
+            )
+        )
+        return {
+            h: Progress(
+                households=sum(counts[h].values()),
+                exited=counts[h].get(HouseholdStatus.EXITED, 0),
+                exit_pending=counts[h].get(HouseholdStatus.EXIT_PENDING, 0),
+                returned=returned.get(h, 0),
+            )
+            for h in ids
+        }
+
+    async def benefit_states_of(self, helper_ids: Sequence[int]) -> dict[int, list[BenefitStatus]]:
+        """benefit_states for many helpers."""
+        found: dict[int, list[BenefitStatus]] = defaultdict(list)
+        for helper_id, status in await self.session.execute(
+            select(Pairing.helper_id, BenefitEnrolment.status)
             .join(Pairing, Pairing.household_id == BenefitEnrolment.household_id)
-            .where(Pairing.helper_id == helper_id, Pairing.ended_on.is_(None))
-        )
-        return [BenefitStatus(str(s)) for s in rows]
+            .where(Pairing.helper_id.in_(list(helper_ids)), Pairing.ended_on.is_(None))
+        ):
+            found[helper_id].append(BenefitStatus(str(status)))
+        return found
 
-    async def satisfaction(self, helper_id: int, start: datetime, end: datetime) -> list[int]:
-        """The satisfaction scores of spot checks on the helper between two moments."""
-        rows = await self.session.scalars(
-            select(SpotCheck.satisfaction).where(
-                SpotCheck.helper_id == helper_id,
+    async def satisfaction_of(
+        self, helper_ids: Sequence[int], start: datetime, end: datetime
+    ) -> dict[int, list[int]]:
+        """satisfaction for many helpers."""
+        found: dict[int, list[int]] = defaultdict(list)
+        for helper_id, value in await self.session.execute(
+            select(SpotCheck.helper_id, SpotCheck.satisfaction)
+            .where(
+                SpotCheck.helper_id.in_(list(helper_ids)),
                 SpotCheck.satisfaction.is_not(None),
                 SpotCheck.checked_at >= start,
                 SpotCheck.checked_at < end,
             )
-        )
-        return [int(s) for s in rows if s is not None]
+            .order_by(SpotCheck.id)
+        ):
+            if value is not None:
+                found[helper_id].append(int(value))
+        return found
 
-    async def open_flags(self, helper_id: int) -> int:
-        """Evidence flags on the helper's visits that nobody has cleared yet."""
-        found = await self.session.scalar(
-            select(func.count(VisitFlag.id))
+    async def open_flags_of(self, helper_ids: Sequence[int]) -> dict[int, int]:
+        """open_flags for many helpers."""
+        rows = await self.session.execute(
+            select(Visit.helper_id, func.count(VisitFlag.id))
             .join(Visit, Visit.id == VisitFlag.visit_id)
-            .where(Visit.helper_id == helper_id, VisitFlag.cleared_at.is_(None))
+            .where(Visit.helper_id.in_(list(helper_ids)), VisitFlag.cleared_at.is_(None))
+            .group_by(Visit.helper_id)
         )
-        return int(found or 0)
+        return {h: int(n) for h, n in rows}
+
+    async def complained_about(self, helper_ids: Sequence[int]) -> set[int]:
+        """Which of these helpers any resolved complaint names (the rest need no look)."""
+        rows = await self.session.scalars(
+            select(Complaint.subject_helper_id)
+            .where(
+                Complaint.subject_helper_id.in_(list(helper_ids)),
+                Complaint.status == ComplaintStatus.RESOLVED,
+            )
+            .distinct()
+        )
+        return {h for h in rows if h is not None}
+
+    async def appraisals_of(self, helper_ids: Sequence[int], period: str) -> dict[int, Appraisal]:
+        """The period's appraisals of these helpers, by helper."""
+        rows = await self.session.scalars(
+            select(Appraisal).where(
+                Appraisal.helper_id.in_(list(helper_ids)), Appraisal.period == period
+            )
+        )
+        return {a.helper_id: a for a in rows}
 
     # appraisals
     async def appraisal_of(self, helper_id: int, period: str) -> Appraisal | None:
@@ -251,6 +353,16 @@ class AppraisalQueries:
             query = query.limit(limit)
         rows = await self.session.execute(query)
         return [(a, n) for a, n in rows], int(total or 0)
+
+    async def statuses(self, period: str, scope: Scope) -> dict[AppraisalStatus, int]:
+        """How many of a period's appraisals in the scope are drafts and how many final."""
+        rows = await self.session.execute(
+            select(Appraisal.status, func.count(Appraisal.id))
+            .join(User, User.id == Appraisal.helper_id)
+            .where(Appraisal.period == period, helper_in_scope(scope))
+            .group_by(Appraisal.status)
+        )
+        return {AppraisalStatus(str(status)): int(n) for status, n in rows}
 
     async def appraisal(self, appraisal_id: int, scope: Scope) -> tuple[Appraisal, str] | None:
         """One appraisal of a helper in the scope, with the helper's name."""

@@ -73,6 +73,18 @@ async def test_a_monthly_draft_scores_the_criteria_from_the_records(
     assert not page.final
 
 
+async def test_scoring_in_chunks_of_helpers_gives_the_same_drafts(
+    uows: Uows, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office = world.actor(Role.OFFICE)
+    await run_appraisal(uows(), office, "2026", now=NOW, rules=RULES, visits=VISITS)
+    whole = await _lines(uows, world, "2026")
+    monkeypatch.setattr("bot.services.appraisal.CHUNK", 1)
+    await run_appraisal(uows(), office, "2026", now=NOW, rules=RULES, visits=VISITS)
+    assert await _lines(uows, world, "2026") == whole
+    assert len(whole) == 2
+
+
 async def test_a_period_that_has_not_begun_is_refused(uows: Uows, world: World) -> None:
     with pytest.raises(PeriodNotStarted):
         await run_appraisal(
