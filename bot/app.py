@@ -33,6 +33,7 @@ from bot.updates import PerChatUpdateProcessor
 from handlers import all_handlers, guards, on_error, set_default_commands
 from reminders.complaints import schedule as schedule_complaint_reminders
 from reminders.ptb import PtbMessenger, install
+from reminders.rectifications import schedule as schedule_rectifications
 from reminders.standalone import run_loop
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,7 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
     app.add_error_handler(on_error)
     if app.job_queue is not None:
         schedule_complaint_reminders(app.job_queue, settings.tz)
+        schedule_rectifications(app.job_queue, settings.tz)
     return app
 
 

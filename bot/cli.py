@@ -152,7 +152,10 @@ async def _cmd_export_kind(settings: Settings, args: argparse.Namespace) -> int:
     if args.period:
         span = parse_span(args.period)
         if span is None:
-            _say(f"bangfu: --period {args.period}: write a month as 2026-11 or a year as 2026")
+            _say(
+                f"bangfu: --period {args.period}: "
+                "write a month (2026-11), a quarter (2026Q4) or a year (2026)"
+            )
             return 2
     else:
         from bot.domain.quota import period_of
@@ -189,15 +192,15 @@ def _export_target(out: str) -> tuple[Path, Path]:
 
 def _add_export_kinds(export_sub: Any) -> None:
     """One subcommand per registered export kind (the same kinds as /export)."""
-    from bot.exports.kinds import COVERAGE, HOUSEHOLDS, VISITS
+    import bot.services.exports  # noqa: F401 - registers every kind
     from bot.exports.registry import kind_keys, kind_named
 
-    for key in kind_keys() or [VISITS.key, HOUSEHOLDS.key, COVERAGE.key]:
+    for key in kind_keys():
         kind = kind_named(key)
         assert kind is not None
         command = export_sub.add_parser(key, help=f"{kind.title} as an .xlsx file (like /export)")
         command.add_argument(
-            "--period", metavar="MONTH-or-YEAR", help="2026-11 or 2026 (default this month)"
+            "--period", metavar="PERIOD", help="2026-11, 2026Q4 or 2026 (default this month)"
         )
         command.add_argument(
             "--scope", metavar="AREA", help="a township or village name (default everything)"

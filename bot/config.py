@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.domain.appraisal import DEFAULT_GRADES, DEFAULT_WEIGHTS, parse_thresholds, parse_weights
 from bot.domain.households import DEFAULT_ASSISTANCE_TYPES, DEFAULT_POLICIES
 from bot.domain.reminders import DEFAULT_SCHEDULE, parse_quiet_hours, parse_schedule
 
@@ -140,6 +141,25 @@ class Settings(BaseSettings):
     )
     housekeeping_hour: int = Field(default=3, ge=0, le=23, description="local hour of chores")
     log_level: str = "INFO"
+    appraisal_weights: str = Field(
+        default=DEFAULT_WEIGHTS, description="weights of the four appraisal criteria"
+    )
+    appraisal_grades: str = Field(
+        default=DEFAULT_GRADES, description="lowest totals of the grades above 不稱職"
+    )
+    appraisal_flag_penalty: float = Field(
+        default=2.0, ge=0, le=100, allow_inf_nan=False, description="work points per open flag"
+    )
+    appraisal_complaint_penalty: float = Field(
+        default=10.0,
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
+        description="work points per substantiated complaint in the period",
+    )
+    rectification_days: int = Field(
+        default=30, ge=1, le=365, description="days a 不稱職 helper has to rectify"
+    )
 
     @field_validator("token")
     @classmethod
@@ -303,6 +323,24 @@ class Settings(BaseSettings):
             parse_quiet_hours(value)
         except ValueError as exc:
             raise ValueError(f"is not a span of quiet hours: {exc}") from None
+        return value
+
+    @field_validator("appraisal_weights")
+    @classmethod
+    def _appraisal_weights(cls, value: str) -> str:
+        try:
+            parse_weights(value)
+        except ValueError as exc:
+            raise ValueError(f"is not a set of appraisal weights: {exc}") from None
+        return value
+
+    @field_validator("appraisal_grades")
+    @classmethod
+    def _appraisal_grades(cls, value: str) -> str:
+        try:
+            parse_thresholds(value)
+        except ValueError as exc:
+            raise ValueError(f"is not a set of grade thresholds: {exc}") from None
         return value
 
     @field_validator("log_level")

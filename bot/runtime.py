@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.domain.appraisal import AppraisalRules, parse_thresholds, parse_weights
 from bot.domain.households import CaseRules
 from bot.domain.visits import VisitRules
 from bot.evidence import EvidenceRules
@@ -50,6 +51,17 @@ def case_rules_from(settings: Settings) -> CaseRules:
     )
 
 
+def appraisal_rules_from(settings: Settings) -> AppraisalRules:
+    """The appraisal weights, grade thresholds, penalties and rectification deadline."""
+    return AppraisalRules(
+        weights=parse_weights(settings.appraisal_weights),
+        thresholds=parse_thresholds(settings.appraisal_grades),
+        flag_penalty=settings.appraisal_flag_penalty,
+        complaint_penalty=settings.appraisal_complaint_penalty,
+        rectification_days=settings.rectification_days,
+    )
+
+
 @dataclass
 class Runtime:
     """The application's shared services, built once by the composition root."""
@@ -61,12 +73,14 @@ class Runtime:
     photo_index: PhotoIndex = field(default_factory=PhotoIndex)
     rules: VisitRulebook = field(init=False)
     cases: CaseRules = field(init=False)
+    appraisal: AppraisalRules = field(init=False)
     # Set once the database is migrated and the caches are warm (see bot.app.prepare).
     prepared: bool = False
 
     def __post_init__(self) -> None:
         self.rules = rulebook_from(self.settings)
         self.cases = case_rules_from(self.settings)
+        self.appraisal = appraisal_rules_from(self.settings)
 
     def now(self) -> datetime:
         """Current time in UTC (a fixed clock in tests)."""

@@ -8,10 +8,12 @@ from telegram.ext import BaseHandler, ConversationHandler
 from bot.context import BotContext
 from handlers import (
     admin,
+    appraise,
     assist,
     audit,
     common,
     complaints,
+    consequences,
     exports,
     household,
     household_edit,
@@ -22,6 +24,7 @@ from handlers import (
     reminders,
     report,
     review,
+    spotcheck,
     track,
     visit_choose,
     visits,
@@ -69,6 +72,9 @@ def all_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         *oversight.handlers(),
         *exports.handlers(),
         *audit.handlers(),
+        *spotcheck.handlers(menu),
+        *appraise.handlers(menu),
+        *consequences.handlers(),
         *common.handlers(),
     ]
     # Conversations first: a user inside one must reach its states before any command or

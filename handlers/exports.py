@@ -10,8 +10,8 @@ from telegram import Message, Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.domain.errors import DomainError
-from bot.domain.oversight import BadPeriod, PeriodSpan, can_oversee, parse_span, split_arguments
+from bot.domain.errors import BadPeriod, DomainError
+from bot.domain.oversight import PeriodSpan, can_oversee, parse_span, split_arguments
 from bot.exports.registry import kind_keys
 from bot.services.exports import ExportDone, run_export
 from bot.services.oversight import this_period

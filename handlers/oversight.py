@@ -10,14 +10,8 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.domain.errors import DomainError
-from bot.domain.oversight import (
-    BadPeriod,
-    RecordNotFound,
-    can_oversee,
-    parse_month,
-    split_arguments,
-)
+from bot.domain.errors import BadMonth, DomainError, RecordNotFound
+from bot.domain.oversight import can_oversee, parse_month, split_arguments
 from bot.domain.people import Actor
 from bot.domain.quota import period_label
 from bot.i18n import Translate
@@ -53,7 +47,7 @@ def _period(context: BotContext, text: str | None) -> int:
         return this_period(runtime.now(), runtime.settings.tz)
     month = parse_month(text)
     if month is None:
-        raise BadPeriod()
+        raise BadMonth()
     return month
 
 

@@ -8,8 +8,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.oversight import HelperEntry, Summary
 from bot.domain.quota import period_label
+from bot.domain.spotcheck import METHOD_NAMES
+from bot.domain.vocabulary import CheckMethod
 from bot.i18n import N_, Translate
 from bot.services.oversight import AreaView, HelperCard, HouseholdView
+from bot.services.oversight_summary import HelperOversight
+from handlers.appraise import line_text
 
 LISTED = 30
 BUTTONS = 30
@@ -198,8 +202,34 @@ def helper_card_text(t: Translate, card: HelperCard) -> str:
             f"{mark} {html.escape(h.head_name)} · {html.escape(h.village)} {h.days}/{h.quota}"
         )
     lines.append(t("Open evidence flags: {n} (/flags)").format(n=len(card.flags)))
-    if card.oversight is not None:
-        lines.append("")
-        lines.append(t("Spot checks and appraisal:"))
-        lines += [html.escape(line) for line in card.oversight.lines]
+    lines += oversight_lines(t, card.oversight)
     return "\n".join(lines)
+
+
+def oversight_lines(t: Translate, oversight: HelperOversight) -> list[str]:
+    """The card's last spot checks, latest final appraisal and pending rectification."""
+    if not oversight.checks and oversight.appraisal is None and oversight.rectification is None:
+        return ["", t("No spot checks or appraisals yet.")]
+    lines = ["", t("Spot checks and appraisal:")]
+    for check in oversight.checks:
+        score = "—" if check.satisfaction is None else f"{check.satisfaction}/5"
+        where = f" · {html.escape(check.household)}" if check.household else ""
+        lines.append(
+            f"🔎 {check.checked_at:%Y-%m-%d} {t(METHOD_NAMES[CheckMethod(check.method)])}"
+            f"{where} · {score}"
+        )
+        if check.findings:
+            lines.append("   " + html.escape(check.findings))
+    if oversight.appraisal is not None:
+        lines.append(
+            f"📋 {html.escape(oversight.appraisal.period)} " + line_text(oversight.appraisal, t)
+        )
+    rect = oversight.rectification
+    if rect is not None:
+        text = (
+            N_("⚠ Rectification failed (due {day}): to be replaced")
+            if rect.status == "failed"
+            else N_("⚠ Rectification open, due {day}")
+        )
+        lines.append(t(text).format(day=rect.due_on.isoformat()))
+    return lines

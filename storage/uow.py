@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.people import Actor
 from storage.db import SessionFactory
+from storage.queries.appraisal import AppraisalQueries
 from storage.queries.audit import record
 from storage.queries.complaints import ComplaintQueries
 from storage.queries.households import HouseholdQueries
@@ -38,6 +39,7 @@ class UnitOfWork:
     records: RecordQueries
     reminders: ReminderQueries
     oversight: OversightQueries
+    appraisal: AppraisalQueries
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -53,6 +55,7 @@ class UnitOfWork:
         self.records = RecordQueries(self.session)
         self.reminders = ReminderQueries(self.session)
         self.oversight = OversightQueries(self.session)
+        self.appraisal = AppraisalQueries(self.session)
         return self
 
     async def __aexit__(

@@ -53,6 +53,11 @@ BAD_VALUES: dict[str, tuple[str, str]] = {
     "photo_retention_days": ("0", "at least 1"),
     "housekeeping_hour": ("24", "at most 23"),
     "log_level": ("LOUD", "INFO"),
+    "appraisal_weights": ("work=40", "missing"),
+    "appraisal_grades": ("excellent=60,competent=75,basic=50", "above"),
+    "appraisal_flag_penalty": ("-1", "at least 0"),
+    "appraisal_complaint_penalty": ("101", "at most 100"),
+    "rectification_days": ("0", "at least 1"),
 }
 # Free text or a folder: any value is a valid one.
 FREE_FORM = {"data_dir", "office_contact", "county_name"}

@@ -163,3 +163,93 @@ class BadAmount(DomainError):
     """An amount that is not a positive number of yuan."""
 
     message = N_("Please write an amount in yuan, such as 4200 or 350.5.")
+
+
+class BadPeriod(DomainError):
+    """An appraisal period that is not a month, a quarter or a year."""
+
+    message = N_("Write the period as a month (2026-11), a quarter (2026Q4) or a year (2026).")
+
+
+class HelperNotFound(DomainError):
+    """No helper with that id in the admin's scope."""
+
+    message = N_("That helper was not found in your scope.")
+
+
+class AppraisalNotFound(DomainError):
+    """No appraisal with that id (or for that period) in the admin's scope."""
+
+    message = N_("That appraisal was not found in your scope.")
+
+
+class AppraisalFinal(DomainError):
+    """A final appraisal is never recomputed, adjusted or confirmed again."""
+
+    message = N_("The appraisal of {period} is final and can no longer be changed.")
+
+
+class NoAppraisalDraft(DomainError):
+    """Nothing to review or confirm: the office has not run the period yet."""
+
+    message = N_("There is no draft appraisal of {period} yet; the office runs /appraise first.")
+
+
+class AnnualNeedsLeader(DomainError):
+    """Only a leader makes an annual appraisal final; the office publishes regular ones."""
+
+    message = N_("Only a leader confirms an annual appraisal; the office publishes the others.")
+
+
+class BadScore(DomainError):
+    """An adjusted score that is not a number from 0 to 100."""
+
+    message = N_("Please write a score from 0 to 100, such as 82 or 74.5.")
+
+
+class RectificationNotFound(DomainError):
+    """No open rectification with that id in the admin's scope."""
+
+    message = N_("That rectification is not open (any more) in your scope.")
+
+
+class RepairNotFound(DomainError):
+    """No re-pairing request with that id in the user's scope."""
+
+    message = N_("That re-pairing request was not found in your scope.")
+
+
+class RepairDecided(DomainError):
+    """A request already approved or rejected (a stale button)."""
+
+    message = N_("That re-pairing request has already been decided.")
+
+
+class RepairInvalid(DomainError):
+    """A proposal that pairs a household with its own helper, or with a non-helper."""
+
+    message = N_("Choose a helper other than the household's current one.")
+
+
+class PeriodNotStarted(DomainError):
+    """An appraisal of a period that has not begun: there is nothing to judge yet."""
+
+    message = N_("{period} has not begun yet; there is nothing to appraise.")
+
+
+class AreaNotFound(DomainError):
+    """A named area, helper or household that does not exist inside the user's scope."""
+
+    message = N_("Nothing called “{name}” was found in your area.")
+
+
+class RecordNotFound(DomainError):
+    """A record that is outside the user's scope or does not exist (forged buttons too)."""
+
+    message = N_("That was not found in your area.")
+
+
+class BadMonth(DomainError):
+    """A month that cannot be read (/summary takes one month)."""
+
+    message = N_("Please write a month as 2026-11.")

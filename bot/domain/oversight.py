@@ -12,11 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.errors import DomainError
 from bot.domain.households import Coverage
 from bot.domain.people import Scope
 from bot.domain.quota import HelperMonth
-from bot.domain.text import N_
 from bot.domain.vocabulary import Role
 
 OVERSIGHT_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.MEMBER})
@@ -24,29 +22,12 @@ TREND_MONTHS = 6
 
 _MONTH = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})月?$")
 _YEAR = re.compile(r"^(\d{4})年?$")
+_QUARTER = re.compile(r"^(\d{4})\s*[Qq]([1-4])$")
 
 
 def can_oversee(role: Role) -> bool:
     """Office, leaders and department heads read summaries, helpers, exports and the audit."""
     return role in OVERSIGHT_ROLES
-
-
-class AreaNotFound(DomainError):
-    """A named area, helper or household that does not exist inside the user's scope."""
-
-    message = N_("Nothing called “{name}” was found in your area.")
-
-
-class RecordNotFound(DomainError):
-    """A record that is outside the user's scope or does not exist (forged buttons too)."""
-
-    message = N_("That was not found in your area.")
-
-
-class BadPeriod(DomainError):
-    """A month or year that cannot be read."""
-
-    message = N_("Please write a month as 2026-11 or a year as 2026.")
 
 
 def parse_month(text: str) -> int | None:
@@ -72,14 +53,20 @@ class PeriodSpan:
             return f"{self.first // 100}"
         if self.first == self.last:
             return f"{self.first // 100:04d}-{self.first % 100:02d}"
+        if self.first % 100 in (1, 4, 7, 10) and self.last == self.first + 2:
+            return f"{self.first // 100}Q{(self.first % 100 + 2) // 3}"
         return f"{self.first // 100:04d}-{self.first % 100:02d}..{self.last % 100:02d}"
 
 
 def parse_span(text: str) -> PeriodSpan | None:
-    """A month (2026-11) or a year (2026) as a span of quota months; None if neither."""
+    """A month (2026-11), quarter (2026Q4) or year (2026) as quota months; None if none."""
     month = parse_month(text)
     if month is not None and not _YEAR.match(text.strip()):
         return PeriodSpan(month, month)
+    quarter = _QUARTER.match(text.strip())
+    if quarter is not None and int(quarter.group(1)) >= 2000:
+        first = int(quarter.group(1)) * 100 + int(quarter.group(2)) * 3 - 2
+        return PeriodSpan(first, first + 2)
     year = _YEAR.match(text.strip())
     if year is not None and int(year.group(1)) >= 2000:
         first = int(year.group(1)) * 100 + 1

@@ -148,3 +148,10 @@ class ComplaintMessageKind(enum.StrEnum):
     ADDITION = "addition"  # the reporter added information
     REPLY = "reply"  # the office answers
     QUESTION = "question"  # the office asks the reporter something
+
+
+class AppraisalStatus(enum.StrEnum):
+    """A draft the office may still change, or a final result nobody may."""
+
+    DRAFT = "draft"
+    FINAL = "final"

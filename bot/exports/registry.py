@@ -12,6 +12,7 @@ from datetime import date, datetime, tzinfo
 
 from bot.domain.oversight import PeriodSpan
 from bot.domain.people import Scope
+from bot.domain.vocabulary import Role
 from storage.uow import UnitOfWork
 
 Cell = str | int | float | date | datetime | None
@@ -41,6 +42,8 @@ class ExportKind:
     rows: RowSource
     # Whether the months matter (a list of households is as of now, whatever the period).
     uses_period: bool = True
+    # Roles that may run it, when narrower than every overseer (appraisals: not members).
+    roles: frozenset[Role] | None = None
 
 
 _KINDS: dict[str, ExportKind] = {}

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 
-import bot.exports.kinds  # noqa: F401 - registers the built-in kinds
-from bot.domain.errors import DomainError
+import bot.exports.kinds
+import bot.services.appraisal_export  # noqa: F401 - registers the appraisal kind
+from bot.domain.errors import DomainError, NotAllowed
 from bot.domain.oversight import PeriodSpan
 from bot.domain.people import Actor
 from bot.domain.text import N_
@@ -70,6 +71,8 @@ async def run_export(
     kind = kind_named(key)
     if kind is None:
         raise UnknownExport(name=key, kinds=", ".join(kind_keys()))
+    if actor is not None and kind.roles is not None and actor.role not in kind.roles:
+        raise NotAllowed()
     async with uow:
         if actor is None:
             # The command line is the operator: the whole county.

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.quota import HelperMonth, HouseholdMonth, period_of, quota_for
 from bot.domain.script import fold
 from bot.domain.visits import VisitRules
+from storage.queries.households import PairedRow
 from storage.uow import UnitOfWork
 
 
-async def helper_month_in(
-    uow: UnitOfWork, helper_id: int, period: int, default_quota: int
-) -> HelperMonth:
-    """The month inside an open unit of work (shared by the save receipt)."""
-    rows = await uow.households.paired_with_days(helper_id, period)
+def month_of(rows: Sequence[PairedRow], period: int, default_quota: int) -> HelperMonth:
+    """A helper's month from their paired households' visit days (one helper, one month)."""
     return HelperMonth(
         period=period,
         households=tuple(
@@ -28,6 +27,14 @@ async def helper_month_in(
             for r in rows
         ),
     )
+
+
+async def helper_month_in(
+    uow: UnitOfWork, helper_id: int, period: int, default_quota: int
+) -> HelperMonth:
+    """The month inside an open unit of work (shared by the save receipt)."""
+    rows = await uow.households.paired_with_days(helper_id, period)
+    return month_of(rows, period, default_quota)
 
 
 async def helper_month(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from bot.domain.errors import NotAllowed
+from bot.domain.errors import AreaNotFound, NotAllowed, RecordNotFound
 from bot.domain.households import (
     EXITED_STATUSES,
     CaseRules,
@@ -20,12 +20,10 @@ from bot.domain.households import (
     relapse_risks,
 )
 from bot.domain.oversight import (
-    AreaNotFound,
     Compliance,
     HelperEntry,
     ListedName,
     NamedShare,
-    RecordNotFound,
     Summary,
     by_helper,
     by_village,
@@ -39,7 +37,7 @@ from bot.domain.quota import HelperMonth, HouseholdMonth, period_of, quota_for
 from bot.domain.script import fold
 from bot.domain.vocabulary import HouseholdStatus, OrgKind
 from bot.services.households import current_guarantees, guarantee_values, income_values
-from bot.services.oversight_card import OversightSection, helper_oversight
+from bot.services.oversight_summary import HelperOversight, helper_oversight
 from bot.services.reminders import standings, within
 from storage.queries.oversight import UnitRow
 from storage.uow import UnitOfWork
@@ -184,8 +182,8 @@ class HelperCard:
     department: str | None
     month: HelperMonth
     flags: tuple[str, ...]
-    # Last spot checks and the appraisal: filled by the appraisal feature.
-    oversight: OversightSection | None
+    # Last spot checks, the latest final appraisal and a pending rectification.
+    oversight: HelperOversight
 
 
 async def helper_card(

@@ -2,10 +2,17 @@
 
 from storage.models.complaints import ComplaintAttachment, ComplaintMessage, ComplaintNote
 from storage.models.org import Department, OrgUnit
-from storage.models.oversight import Appraisal, AuditEntry, Complaint, Invite, SpotCheck
+from storage.models.oversight import (
+    Appraisal,
+    AuditEntry,
+    Complaint,
+    Invite,
+    Rectification,
+    RepairRequest,
+    SpotCheck,
+)
 from storage.models.people import Household, Pairing, User
 from storage.models.records import (
-    Assessment,
     Assistance,
     BenefitEnrolment,
     GuaranteeRecord,
@@ -18,7 +25,6 @@ from storage.models.visits import Photo, Visit, VisitFlag
 
 __all__ = [
     "Appraisal",
-    "Assessment",
     "Assistance",
     "AuditEntry",
     "BenefitEnrolment",
@@ -37,6 +43,8 @@ __all__ = [
     "OrgUnit",
     "Pairing",
     "Photo",
+    "Rectification",
+    "RepairRequest",
     "SpotCheck",
     "Unreachable",
     "User",

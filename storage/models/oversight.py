@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.vocabulary import (
     AppraisalKind,
+    AppraisalStatus,
     CheckMethod,
     ComplaintOutcome,
     ComplaintStatus,
@@ -41,6 +42,18 @@ class Appraisal(Base):
     note: Mapped[str | None] = mapped_column(Text)
     rectify_by: Mapped[date | None] = mapped_column(Date)  # 限期整改 deadline
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A draft the office may recompute and adjust; final once published or confirmed.
+    status: Mapped[AppraisalStatus] = mapped_column(
+        str_enum(AppraisalStatus), default=AppraisalStatus.DRAFT
+    )
+    # The formula's total before any adjustment; total_score is what counts.
+    computed_score: Mapped[float | None] = mapped_column(Float)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    adjust_reason: Mapped[str | None] = mapped_column(Text)
+    confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    confirmed_at: Mapped[datetime | None] = mapped_column()
 
 
 class SpotCheck(Base):
@@ -58,7 +71,47 @@ class SpotCheck(Base):
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)
     passed: Mapped[bool | None] = mapped_column()
     satisfaction: Mapped[int | None] = mapped_column()  # 1..5 from the household, if asked
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # the findings
+    # One record however often the office's Save is delivered ("spot:<office>:<token>").
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+
+
+class Rectification(Base):
+    """A deadline to rectify (限期整改) opened by an incompetent grade."""
+
+    __tablename__ = "rectifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    helper_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    appraisal_id: Mapped[int] = mapped_column(
+        ForeignKey("appraisals.id", ondelete="CASCADE"), unique=True
+    )
+    opened_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    # open, closed (rectified in time) or failed (expired: the helper is to be replaced).
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class RepairRequest(Base):
+    """The office's proposal to pair a household with another helper, and the leader's answer."""
+
+    __tablename__ = "repair_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    from_helper_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    to_helper_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # pending, approved or rejected
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column()
 
 
 class Complaint(Base):

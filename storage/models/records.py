@@ -1,11 +1,11 @@
-"""What was done for a household: assistance, policy benefits, and the 兩不愁三保障 assessment."""
+"""What was done for a household: assistance, policy benefits, guarantees, income, plans."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.vocabulary import BenefitStatus, HouseholdStatus
@@ -50,27 +50,6 @@ class BenefitEnrolment(Base):
     note: Mapped[str | None] = mapped_column(Text)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-
-class Assessment(Base):
-    """A "two no-worries, three guarantees" (兩不愁三保障) assessment of a household."""
-
-    __tablename__ = "assessments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(
-        ForeignKey("households.id", ondelete="CASCADE"), index=True
-    )
-    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    assessed_on: Mapped[date] = mapped_column(Date)
-    food_ok: Mapped[bool] = mapped_column()
-    clothing_ok: Mapped[bool] = mapped_column()
-    education_ok: Mapped[bool] = mapped_column()
-    medical_ok: Mapped[bool] = mapped_column()
-    housing_ok: Mapped[bool] = mapped_column()
-    income_per_capita: Mapped[float | None] = mapped_column(Float)
-    note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class HouseholdStatusChange(Base):

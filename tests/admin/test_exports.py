@@ -108,6 +108,9 @@ async def test_a_year_and_an_unknown_kind(
     office = county.actor(Role.OFFICE, "village")
     year = parse_span("2026")
     assert year == PeriodSpan(202601, 202612)
+    quarter = parse_span("2026Q4")
+    assert quarter == PeriodSpan(202610, 202612) and quarter.label == "2026Q4"
+    assert parse_span("2026Q5") is None
     done = await run_export(
         uows(), office, key="visits", span=year, area="", tz=SHANGHAI, folder=tmp_path
     )

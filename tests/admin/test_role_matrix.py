@@ -17,13 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.ext import CommandHandler
 
-from bot.domain.errors import NotAllowed
-from bot.domain.oversight import (
-    AreaNotFound,
-    PeriodSpan,
-    RecordNotFound,
-    can_oversee,
-)
+from bot.domain.errors import AreaNotFound, NotAllowed, RecordNotFound
+from bot.domain.oversight import PeriodSpan, can_oversee
 from bot.domain.people import Actor
 from bot.domain.vocabulary import Role
 from bot.services.audit_log import audit_page

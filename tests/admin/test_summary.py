@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.domain.oversight import AreaNotFound, RecordNotFound
+from bot.domain.errors import AreaNotFound, RecordNotFound
 from bot.domain.vocabulary import Role
 from bot.services.audit_log import audit_page
 from bot.services.oversight import (
@@ -79,7 +79,9 @@ async def test_the_helper_card_is_cut_to_the_scope(sessions: SessionFactory, uow
         uows(), county.actor(Role.OFFICE, "county"), wang, period=PERIOD, default_quota=QUOTA
     )
     assert (card.month.done, card.month.required) == (2, 4)
-    assert card.oversight is None and card.department == "農業局"
+    assert card.department == "農業局"
+    # Nobody has checked or appraised 王芳 yet: the card's oversight section is empty.
+    assert card.oversight.checks == () and card.oversight.appraisal is None
     village = county.actor(Role.OFFICE, "village")
     card = await helper_card(uows(), village, wang, period=PERIOD, default_quota=QUOTA)
     assert [h.head_name for h in card.month.households] == ["大寨戶"]

@@ -8,6 +8,10 @@ from bot.domain.vocabulary import Role
 from emulator.client import ControlClient
 from storage.db import SessionFactory
 from storage.models import AuditEntry, Household, VisitFlag
+from tests.e2e.appraisal_flow import (  # noqa: F401 - collected here, on this module's stack
+    test_the_office_adjusts_a_leader_confirms_and_the_result_is_final,
+    test_the_office_records_a_spot_check_with_buttons_and_a_leader_approves_a_re_pairing,
+)
 from tests.e2e.conftest import Stack
 from tests.e2e.visitkit import (
     HOME,

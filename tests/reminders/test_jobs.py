@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.runtime import build_runtime
 from reminders.complaints import JOB_NAME as COMPLAINTS_JOB
 from reminders.ptb import HOUSEKEEPING_JOB, TICK_JOB, PtbMessenger, install
+from reminders.rectifications import JOB_NAME as RECTIFICATIONS_JOB
 from tests.conftest import TEST_KEY
 
 
@@ -33,7 +34,7 @@ async def test_installing_twice_leaves_one_job_per_name(tmp_path: Path) -> None:
         )
         # Removed before added: four jobs, not eight (beside the complaints' daily job).
         live = [j.name for j in app.job_queue.jobs()]
-        assert sorted(live) == sorted([*first, COMPLAINTS_JOB])
+        assert sorted(live) == sorted([*first, COMPLAINTS_JOB, RECTIFICATIONS_JOB])
         hours = {j.name: j.next_t.astimezone(settings.tz).hour for j in app.job_queue.jobs()}
         assert hours["reminders:urgent"] == 16 and hours[HOUSEKEEPING_JOB] == 3
     finally:

@@ -1,0 +1,558 @@
+"""Appraisals, spot checks, rectifications and re-pairing requests, within an admin's scope.
+
+A helper is in a scope when their department matches (department heads) and, for a scope
+below the county, when they are currently paired with a household in its villages.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVarTuple
+
+from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.appraisal import CheckRow, HelperRow
+from bot.domain.people import Scope
+from bot.domain.vocabulary import (
+    AppraisalStatus,
+    BenefitStatus,
+    ComplaintStatus,
+    HouseholdStatus,
+    LocationSource,
+    Role,
+)
+from storage.models import (
+    Appraisal,
+    BenefitEnrolment,
+    Complaint,
+    Household,
+    HouseholdStatusChange,
+    OrgUnit,
+    Pairing,
+    Photo,
+    Rectification,
+    RepairRequest,
+    SpotCheck,
+    User,
+    Visit,
+    VisitFlag,
+)
+from storage.queries.households import PairedRow
+
+Ts = TypeVarTuple("Ts")
+
+
+@dataclass(frozen=True)
+class VisitStats:
+    """A helper's visits in a span of months: all, complete, logged late."""
+
+    visits: int
+    complete: int
+    late: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A helper's currently paired households by where they stand."""
+
+    households: int
+    exited: int
+    exit_pending: int
+    returned: int
+
+
+def helper_in_scope(scope: Scope) -> ColumnElement[bool]:
+    """True for a helper (User row) inside the scope."""
+    condition: ColumnElement[bool] = User.role == Role.HELPER
+    if scope.department_id is not None:
+        condition = condition & (User.department_id == scope.department_id)
+    if scope.org_path is not None:
+        paired_here = (
+            select(Pairing.id)
+            .join(Household, Household.id == Pairing.household_id)
+            .join(OrgUnit, OrgUnit.id == Household.village_id)
+            .where(
+                Pairing.helper_id == User.id,
+                Pairing.ended_on.is_(None),
+                OrgUnit.path.startswith(scope.org_path, autoescape=True),
+            )
+        )
+        condition = condition & exists(paired_here)
+    return condition
+
+
+def _household_scoped(query: Select[*Ts], scope: Scope) -> Select[*Ts]:
+    """Limit a query joined to Household and its village (OrgUnit) to the scope."""
+    if scope.org_path is not None:
+        query = query.where(OrgUnit.path.startswith(scope.org_path, autoescape=True))
+    if scope.department_id is not None:
+        helpers = (
+            select(Pairing.household_id)
+            .join(User, User.id == Pairing.helper_id)
+            .where(Pairing.ended_on.is_(None), User.department_id == scope.department_id)
+        )
+        query = query.where(Household.id.in_(helpers))
+    return query
+
+
+class AppraisalQueries:
+    """Queries of the office's oversight of helpers, in one unit of work's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: object) -> None:
+        """Stage a new row (appraisal, spot check, rectification, request)."""
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        """Send staged rows so that their ids are known."""
+        await self.session.flush()
+
+    # helpers
+    async def helpers(self, scope: Scope) -> list[HelperRow]:
+        """Every active helper in the scope, by name."""
+        rows = await self.session.execute(
+            select(User.id, User.name)
+            .where(helper_in_scope(scope), User.active.is_(True))
+            .order_by(User.name, User.id)
+        )
+        return [HelperRow(i, n) for i, n in rows]
+
+    async def helper(self, helper_id: int, scope: Scope) -> HelperRow | None:
+        """One helper if they are in the scope."""
+        row = (
+            await self.session.execute(
+                select(User.id, User.name).where(User.id == helper_id, helper_in_scope(scope))
+            )
+        ).first()
+        return HelperRow(row[0], row[1]) if row else None
+
+    async def helpers_named(self, text: str, scope: Scope, limit: int) -> list[HelperRow]:
+        """Helpers in the scope whose name contains the text."""
+        rows = await self.session.execute(
+            select(User.id, User.name)
+            .where(
+                helper_in_scope(scope),
+                User.active.is_(True),
+                User.name.contains(text, autoescape=True),
+            )
+            .order_by(User.name, User.id)
+            .limit(limit)
+        )
+        return [HelperRow(i, n) for i, n in rows]
+
+    async def paired_households(self, helper_id: int) -> list[tuple[int, str]]:
+        """The helper's currently paired households (id, head's name)."""
+        rows = await self.session.execute(
+            select(Household.id, Household.head_name)
+            .join(Pairing, Pairing.household_id == Household.id)
+            .where(Pairing.helper_id == helper_id, Pairing.ended_on.is_(None))
+            .order_by(Household.head_name, Household.id)
+        )
+        return [(i, n) for i, n in rows]
+
+    # facts of many helpers at once (a county's annual appraisal)
+    async def paired_days_of(
+        self, helper_ids: Sequence[int], periods: Sequence[int]
+    ) -> dict[tuple[int, int], list[PairedRow]]:
+        """Per (helper, month): the helper's current households with their visit days."""
+        paired = (
+            await self.session.execute(
+                select(
+                    Pairing.helper_id,
+                    Household.id,
+                    Household.head_name,
+                    OrgUnit.name,
+                    Household.visit_quota,
+                )
+                .join(Household, Household.id == Pairing.household_id)
+                .join(OrgUnit, OrgUnit.id == Household.village_id)
+                .where(Pairing.helper_id.in_(list(helper_ids)), Pairing.ended_on.is_(None))
+                .order_by(Pairing.helper_id, OrgUnit.name, Household.head_name, Household.id)
+            )
+        ).all()
+        households = (
+            select(Pairing.household_id)
+            .where(Pairing.helper_id.in_(list(helper_ids)), Pairing.ended_on.is_(None))
+            .scalar_subquery()
+        )
+        days: dict[tuple[int, int], int] = {}
+        if paired and periods:
+            for household_id, period, n in await self.session.execute(
+                select(
+                    Visit.household_id,
+                    Visit.period,
+                    func.count(func.distinct(Visit.local_day)),
+                )
+                .where(Visit.household_id.in_(households), Visit.period.in_(list(periods)))
+                .group_by(Visit.household_id, Visit.period)
+            ):
+                days[(household_id, period)] = int(n)
+        found: dict[tuple[int, int], list[PairedRow]] = defaultdict(list)
+        for helper_id, household_id, name, village, quota in paired:
+            for period in periods:
+                found[(helper_id, period)].append(
+                    PairedRow(
+                        household_id, name, village, quota, days.get((household_id, period), 0)
+                    )
+                )
+        return found
+
+    async def visit_stats_of(
+        self, helper_ids: Sequence[int], months: Sequence[int]
+    ) -> dict[int, VisitStats]:
+        """visit_stats for many helpers."""
+        has_photo = exists(select(Photo.id).where(Photo.visit_id == Visit.id))
+        complete = (Visit.location_source != LocationSource.NONE) & has_photo
+        rows = await self.session.execute(
+            select(
+                Visit.helper_id,
+                func.count(Visit.id),
+                func.count(Visit.id).filter(complete),
+                func.count(Visit.id).filter(Visit.late.is_(True)),
+            )
+            .where(Visit.helper_id.in_(list(helper_ids)), Visit.period.in_(list(months)))
+            .group_by(Visit.helper_id)
+        )
+        return {h: VisitStats(int(a), int(b), int(c)) for h, a, b, c in rows}
+
+    async def progress_of(
+        self, helper_ids: Sequence[int], start: datetime, end: datetime
+    ) -> dict[int, Progress]:
+        """progress for many helpers."""
+        ids = list(helper_ids)
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        for helper_id, status, n in await self.session.execute(
+            select(Pairing.helper_id, Household.status, func.count(Household.id))
+            .join(Household, Household.id == Pairing.household_id)
+            .where(Pairing.helper_id.in_(ids), Pairing.ended_on.is_(None))
+            .group_by(Pairing.helper_id, Household.status)
+        ):
+            counts[helper_id][str(status)] = int(n)
+        returned = dict(
+            (h, int(n))
+            for h, n in await self.session.execute(
+                select(
+                    Pairing.helper_id,
+                    func.count(func.distinct(HouseholdStatusChange.household_id)),
+                )
+                .join(Pairing, Pairing.household_id == HouseholdStatusChange.household_id)
+                .where(
+                    Pairing.helper_id.in_(ids),
+                    Pairing.ended_on.is_(None),
+                    HouseholdStatusChange.old_status.in_(
+                        [HouseholdStatus.EXITED, HouseholdStatus.RELAPSE_RISK]
+                    ),
+                    HouseholdStatusChange.new_status == HouseholdStatus.POOR,
+                    HouseholdStatusChange.changed_at >= start,
+                    HouseholdStatusChange.changed_at < end,
+                )
+                .group_by(Pairing.helper_id)
+            )
+        )
+        return {
+            h: Progress(
+                households=sum(counts[h].values()),
+                exited=counts[h].get(HouseholdStatus.EXITED, 0),
+                exit_pending=counts[h].get(HouseholdStatus.EXIT_PENDING, 0),
+                returned=returned.get(h, 0),
+            )
+            for h in ids
+        }
+
+    async def benefit_states_of(self, helper_ids: Sequence[int]) -> dict[int, list[BenefitStatus]]:
+        """benefit_states for many helpers."""
+        found: dict[int, list[BenefitStatus]] = defaultdict(list)
+        for helper_id, status in await self.session.execute(
+            select(Pairing.helper_id, BenefitEnrolment.status)
+            .join(Pairing, Pairing.household_id == BenefitEnrolment.household_id)
+            .where(Pairing.helper_id.in_(list(helper_ids)), Pairing.ended_on.is_(None))
+        ):
+            found[helper_id].append(BenefitStatus(str(status)))
+        return found
+
+    async def satisfaction_of(
+        self, helper_ids: Sequence[int], start: datetime, end: datetime
+    ) -> dict[int, list[int]]:
+        """satisfaction for many helpers."""
+        found: dict[int, list[int]] = defaultdict(list)
+        for helper_id, value in await self.session.execute(
+            select(SpotCheck.helper_id, SpotCheck.satisfaction)
+            .where(
+                SpotCheck.helper_id.in_(list(helper_ids)),
+                SpotCheck.satisfaction.is_not(None),
+                SpotCheck.checked_at >= start,
+                SpotCheck.checked_at < end,
+            )
+            .order_by(SpotCheck.id)
+        ):
+            if value is not None:
+                found[helper_id].append(int(value))
+        return found
+
+    async def open_flags_of(self, helper_ids: Sequence[int]) -> dict[int, int]:
+        """open_flags for many helpers."""
+        rows = await self.session.execute(
+            select(Visit.helper_id, func.count(VisitFlag.id))
+            .join(Visit, Visit.id == VisitFlag.visit_id)
+            .where(Visit.helper_id.in_(list(helper_ids)), VisitFlag.cleared_at.is_(None))
+            .group_by(Visit.helper_id)
+        )
+        return {h: int(n) for h, n in rows}
+
+    async def complained_about(self, helper_ids: Sequence[int]) -> set[int]:
+        """Which of these helpers any resolved complaint names (the rest need no look)."""
+        rows = await self.session.scalars(
+            select(Complaint.subject_helper_id)
+            .where(
+                Complaint.subject_helper_id.in_(list(helper_ids)),
+                Complaint.status == ComplaintStatus.RESOLVED,
+            )
+            .distinct()
+        )
+        return {h for h in rows if h is not None}
+
+    async def appraisals_of(self, helper_ids: Sequence[int], period: str) -> dict[int, Appraisal]:
+        """The period's appraisals of these helpers, by helper."""
+        rows = await self.session.scalars(
+            select(Appraisal).where(
+                Appraisal.helper_id.in_(list(helper_ids)), Appraisal.period == period
+            )
+        )
+        return {a.helper_id: a for a in rows}
+
+    # appraisals
+    async def appraisal_of(self, helper_id: int, period: str) -> Appraisal | None:
+        """The helper's appraisal of a period, if run."""
+        return await self.session.scalar(
+            select(Appraisal).where(Appraisal.helper_id == helper_id, Appraisal.period == period)
+        )
+
+    async def appraisals(
+        self, period: str, scope: Scope, *, offset: int = 0, limit: int | None = None
+    ) -> tuple[list[tuple[Appraisal, str]], int]:
+        """A period's appraisals of helpers in the scope (with names), and how many there are."""
+        where = (Appraisal.period == period, helper_in_scope(scope))
+        total = await self.session.scalar(
+            select(func.count(Appraisal.id))
+            .join(User, User.id == Appraisal.helper_id)
+            .where(*where)
+        )
+        query = (
+            select(Appraisal, User.name)
+            .join(User, User.id == Appraisal.helper_id)
+            .where(*where)
+            .order_by(User.name, Appraisal.id)
+            .offset(offset)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        rows = await self.session.execute(query)
+        return [(a, n) for a, n in rows], int(total or 0)
+
+    async def statuses(self, period: str, scope: Scope) -> dict[AppraisalStatus, int]:
+        """How many of a period's appraisals in the scope are drafts and how many final."""
+        rows = await self.session.execute(
+            select(Appraisal.status, func.count(Appraisal.id))
+            .join(User, User.id == Appraisal.helper_id)
+            .where(Appraisal.period == period, helper_in_scope(scope))
+            .group_by(Appraisal.status)
+        )
+        return {AppraisalStatus(str(status)): int(n) for status, n in rows}
+
+    async def appraisal(self, appraisal_id: int, scope: Scope) -> tuple[Appraisal, str] | None:
+        """One appraisal of a helper in the scope, with the helper's name."""
+        row = (
+            await self.session.execute(
+                select(Appraisal, User.name)
+                .join(User, User.id == Appraisal.helper_id)
+                .where(Appraisal.id == appraisal_id, helper_in_scope(scope))
+            )
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    async def own_appraisals(self, helper_id: int, limit: int) -> list[Appraisal]:
+        """A helper's final appraisals, newest first."""
+        rows = await self.session.scalars(
+            select(Appraisal)
+            .where(Appraisal.helper_id == helper_id, Appraisal.status == AppraisalStatus.FINAL)
+            .order_by(Appraisal.confirmed_at.desc(), Appraisal.id.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def latest_final(self, helper_id: int) -> Appraisal | None:
+        """The helper's most recently confirmed appraisal."""
+        found = await self.own_appraisals(helper_id, 1)
+        return found[0] if found else None
+
+    # spot checks
+    async def check_by_key(self, key: str) -> SpotCheck | None:
+        """A spot check by its idempotency key."""
+        return await self.session.scalar(select(SpotCheck).where(SpotCheck.idempotency_key == key))
+
+    async def household_of_helper(self, helper_id: int, household_id: int) -> str | None:
+        """The head's name if the helper is currently paired with the household."""
+        return await self.session.scalar(
+            select(Household.head_name)
+            .join(Pairing, Pairing.household_id == Household.id)
+            .where(
+                Household.id == household_id,
+                Pairing.helper_id == helper_id,
+                Pairing.ended_on.is_(None),
+            )
+        )
+
+    async def recent_checks(self, helper_id: int, limit: int) -> list[CheckRow]:
+        """The helper's latest spot checks, newest first."""
+        rows = await self.session.execute(
+            select(
+                SpotCheck.id,
+                SpotCheck.method,
+                Household.head_name,
+                SpotCheck.satisfaction,
+                SpotCheck.note,
+                SpotCheck.checked_at,
+            )
+            .outerjoin(Household, Household.id == SpotCheck.household_id)
+            .where(SpotCheck.helper_id == helper_id)
+            .order_by(SpotCheck.checked_at.desc(), SpotCheck.id.desc())
+            .limit(limit)
+        )
+        return [CheckRow(i, str(m), h, s, n, at) for i, m, h, s, n, at in rows]
+
+    # rectifications
+    async def rectification_of(self, appraisal_id: int) -> Rectification | None:
+        """The rectification an appraisal opened, if any."""
+        return await self.session.scalar(
+            select(Rectification).where(Rectification.appraisal_id == appraisal_id)
+        )
+
+    async def pending_rectification(self, helper_id: int) -> Rectification | None:
+        """The helper's latest rectification still open, or failed (to be replaced)."""
+        return await self.session.scalar(
+            select(Rectification)
+            .where(Rectification.helper_id == helper_id, Rectification.status != "closed")
+            .order_by(Rectification.id.desc())
+            .limit(1)
+        )
+
+    async def open_rectifications(
+        self,
+    ) -> list[tuple[Rectification, str, int | None, str | None]]:
+        """Every open rectification with the helper's name, Telegram id and language."""
+        rows = await self.session.execute(
+            select(Rectification, User.name, User.telegram_id, User.language)
+            .join(User, User.id == Rectification.helper_id)
+            .where(Rectification.status == "open")
+            .order_by(Rectification.due_on, Rectification.id)
+        )
+        return [(r, n, t, lang) for r, n, t, lang in rows]
+
+    async def rectification(self, rect_id: int, scope: Scope) -> Rectification | None:
+        """An open rectification of a helper in the scope."""
+        return await self.session.scalar(
+            select(Rectification)
+            .join(User, User.id == Rectification.helper_id)
+            .where(
+                Rectification.id == rect_id,
+                Rectification.status == "open",
+                helper_in_scope(scope),
+            )
+        )
+
+    async def office_chats(self) -> list[tuple[int, str | None, str | None]]:
+        """Bound, active office users: (Telegram id, language, scope path)."""
+        rows = await self.session.execute(
+            select(User.telegram_id, User.language, OrgUnit.path)
+            .outerjoin(OrgUnit, OrgUnit.id == User.scope_id)
+            .where(User.role == Role.OFFICE, User.active.is_(True), User.telegram_id.is_not(None))
+        )
+        return [(int(t), lang, p) for t, lang, p in rows if t is not None]
+
+    async def leader_chats(self) -> list[tuple[int, str | None, str | None]]:
+        """Bound, active leaders: (Telegram id, language, scope path)."""
+        rows = await self.session.execute(
+            select(User.telegram_id, User.language, OrgUnit.path)
+            .outerjoin(OrgUnit, OrgUnit.id == User.scope_id)
+            .where(User.role == Role.LEADER, User.active.is_(True), User.telegram_id.is_not(None))
+        )
+        return [(int(t), lang, p) for t, lang, p in rows if t is not None]
+
+    # re-pairing
+    async def household(self, household_id: int, scope: Scope) -> tuple[Household, str] | None:
+        """A household in the scope with its village's path."""
+        query = _household_scoped(
+            select(Household, OrgUnit.path)
+            .join(OrgUnit, OrgUnit.id == Household.village_id)
+            .where(Household.id == household_id),
+            scope,
+        )
+        row = (await self.session.execute(query)).first()
+        return (row[0], row[1]) if row else None
+
+    async def open_pairing(self, household_id: int) -> Pairing | None:
+        """The household's current pairing (the first, if several)."""
+        return await self.session.scalar(
+            select(Pairing)
+            .where(Pairing.household_id == household_id, Pairing.ended_on.is_(None))
+            .order_by(Pairing.id)
+            .limit(1)
+        )
+
+    async def any_helper(self, helper_id: int) -> HelperRow | None:
+        """An active helper by id, wherever they work (the new helper of a re-pairing)."""
+        row = (
+            await self.session.execute(
+                select(User.id, User.name).where(
+                    User.id == helper_id, User.role == Role.HELPER, User.active.is_(True)
+                )
+            )
+        ).first()
+        return HelperRow(row[0], row[1]) if row else None
+
+    async def repair_request(
+        self, request_id: int, scope: Scope
+    ) -> tuple[RepairRequest, str] | None:
+        """A re-pairing request whose household lies in the scope, with the village path."""
+        query = _household_scoped(
+            select(RepairRequest, OrgUnit.path)
+            .join(Household, Household.id == RepairRequest.household_id)
+            .join(OrgUnit, OrgUnit.id == Household.village_id)
+            .where(RepairRequest.id == request_id),
+            scope,
+        )
+        row = (await self.session.execute(query)).first()
+        return (row[0], row[1]) if row else None
+
+    async def pending_requests(self, scope: Scope) -> list[RepairRequest]:
+        """Re-pairing requests awaiting a leader, in the scope, oldest first."""
+        query = _household_scoped(
+            select(RepairRequest)
+            .join(Household, Household.id == RepairRequest.household_id)
+            .join(OrgUnit, OrgUnit.id == Household.village_id)
+            .where(RepairRequest.status == "pending")
+            .order_by(RepairRequest.id),
+            scope,
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def names(self, user_ids: Sequence[int | None]) -> dict[int, str]:
+        """Users' names by id."""
+        ids = [i for i in user_ids if i is not None]
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+        return {i: n for i, n in rows}
+
+    async def pairings(self, household_id: int) -> list[Pairing]:
+        """A household's pairing history, oldest first."""
+        rows = await self.session.scalars(
+            select(Pairing).where(Pairing.household_id == household_id).order_by(Pairing.id)
+        )
+        return list(rows)
