@@ -234,9 +234,11 @@ async def test_in_the_sandbox_a_demo_helper_behind_gets_the_firm_nudge_from_remi
             await control.wait_for_message(uid, "欢迎您", timeout=30)
         before = max(m["message_id"] for m in await control.messages(10001))
         await control.send_command(10013, "remind", "firm")
-        await control.wait_for_message(10013, "提醒：已发送", timeout=60)
+        report = await control.wait_for_message(10013, "提醒：已发送", timeout=60)
         nudge = await control.wait_for_message(
             10001, "次走访", timeout=30, after_message_id=before
         )
-    # The firm stage's words, with the helper's households still short, one message.
+    # The firm stage's words, with the helper's households still short, in one message; the
+    # other demo helpers never opened the chat, so theirs fail.
     assert "请尽快走访以下农户" in nudge["text"] and "⏳" in nudge["text"]
+    assert "已发送 1 条" in report["text"]
