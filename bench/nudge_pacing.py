@@ -196,7 +196,7 @@ async def _users_with(db_url: str, outcome: Outcome) -> set[int]:
         await engine.dispose()
 
 
-async def run(nudges: int) -> dict[str, Any]:
+async def run(nudges: int, stale: timedelta = STALE) -> dict[str, Any]:
     """The whole benchmark; its figures."""
     with tempfile.TemporaryDirectory(prefix="bangfu-pacing-") as tmp:
         db_url = f"sqlite+aiosqlite:///{Path(tmp) / 'pacing.sqlite3'}"
@@ -245,11 +245,11 @@ async def run(nudges: int) -> dict[str, Any]:
                 )
 
                 _say("sender 2 starts: every unclaimed nudge now, the dead sender's claims later")
-                sent2, retries = await _send(settings)
+                sent2, retries = await _send(settings, stale_after=stale)
                 t2_end = datetime.now(UTC)
-                wait = (killed_at + STALE - datetime.now(UTC)).total_seconds()
+                wait = (killed_at + stale - datetime.now(UTC)).total_seconds()
                 await asyncio.sleep(max(0.0, wait) + 0.5)
-                taken_over, retries_late = await _send(settings)
+                taken_over, retries_late = await _send(settings, stale_after=stale)
                 retries += retries_late
                 _say(f"a later run of the stage took over {taken_over} stale claims")
 
@@ -347,7 +347,10 @@ def main(argv: list[str] | None = None) -> int:
         db_url, api_url, data_dir = args.child
         asyncio.run(_send(_settings(db_url, api_url, Path(data_dir))))
         return 0
-    result = asyncio.run(run(120 if args.quick else args.nudges))
+    if args.quick:
+        result = asyncio.run(run(120, timedelta(seconds=3)))
+    else:
+        result = asyncio.run(run(args.nudges))
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from bot.domain.reminders import HELPER_STAGES, Outcome, Stage, Standing, behind
 from bot.domain.vocabulary import Role
 from storage.uow import UnitOfWork
 
+log = logging.getLogger(__name__)
 UowFactory = Callable[[], UnitOfWork]
 OFFICE_ROLES = (Role.OFFICE, Role.LEADER)
 # A claim still pending after this long belongs to a sender that died before recording the
@@ -309,17 +311,30 @@ async def deliver(
     for target in targets:
         queue.put_nowait(target)
 
+    async def one(target: Target) -> Delivered | None:
+        if not await _claim(uows, target, stage, period, clock(), stale_after):
+            return None
+        if target.message is None:
+            delivered = Delivered(Delivery.FAILED, "no Telegram account")
+        else:
+            delivered = await messenger.send(target.message)
+        await _settle(uows, target, stage, period, delivered, clock())
+        return delivered
+
     async def worker() -> None:
         while not queue.empty():
             target = queue.get_nowait()
-            if not await _claim(uows, target, stage, period, clock(), stale_after):
+            try:
+                outcome = await one(target)
+            except Exception as exc:
+                # A database too busy to claim or settle one nudge must not stop the others:
+                # an unclaimed nudge goes out on the next run, an unsettled claim once stale.
+                log.warning("reminder to user %s not completed: %s", target.user_id, exc)
+                outcome = Delivered(Delivery.FAILED, f"not completed: {type(exc).__name__}")
+            if outcome is None:
                 report.skipped += 1
                 continue
-            if target.message is None:
-                delivered = Delivered(Delivery.FAILED, "no Telegram account")
-            else:
-                delivered = await messenger.send(target.message)
-            await _settle(uows, target, stage, period, delivered, clock())
+            delivered = outcome
             if delivered.delivery == Delivery.SENT:
                 report.sent += 1
             elif delivered.delivery == Delivery.BLOCKED:
