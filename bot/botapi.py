@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,43 +26,69 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class Pacer:
-    """Hands out send slots: at most `rate` a second overall and one a second per chat."""
+    """Hands out send slots: under `rate` in any one second overall, one a second per chat.
+
+    The overall limit is a sliding window over the moments slots were actually handed out
+    (not a schedule booked ahead): a sender that stalls and wakes late cannot squeeze
+    earlier bookings together. It leaves `headroom` messages of the limit unused and keeps
+    three quarters of 1/rate between two slots: a second as the server counts it is then at
+    most a second and one spacing of our slots, which holds at most `rate` messages, so
+    requests that reach it up to 25 ms later than others (a busy event loop, the network)
+    never make a 31st.
+    """
 
     def __init__(
         self,
         rate: float = 30.0,
         per_chat: float = 1.0,
         *,
+        headroom: int = 1,
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        # 3 % over the exact spacing: requests reach the server with some jitter (a busy event
-        # loop, the network), and two of them arriving closer than booked must not make a
-        # 31st message in one second.
-        self.interval = 1.03 / rate if rate > 0 else 0.0
-        self.chat_interval = 1.03 / per_chat if per_chat > 0 else 0.0
+        self.limit = max(1, int(rate) - headroom) if rate > 0 else 0
+        self.spacing = 0.75 / rate if rate > 0 else 0.0
+        self.chat_interval = 1.0 / per_chat if per_chat > 0 else 0.0
         self.clock = clock
         self.sleep = sleep
-        self._next = 0.0
+        self._recent: deque[float] = deque()
+        self._held_until = 0.0
         self._chats: dict[int, float] = {}
         self._lock = asyncio.Lock()
 
+    def _wait(self, now: float) -> float:
+        """Seconds until the next slot may be handed out (0: now)."""
+        while self._recent and now - self._recent[0] >= 1.0:
+            self._recent.popleft()
+        wait = self._held_until - now
+        if self._recent:
+            wait = max(wait, self._recent[-1] + self.spacing - now)
+            if len(self._recent) >= self.limit:
+                wait = max(wait, self._recent[0] + 1.0 - now)
+        return wait
+
     async def slot(self, chat_id: int) -> None:
-        """Wait until a message to `chat_id` may go out, and book it."""
+        """Wait until a message to `chat_id` may go out, and take the slot."""
+        if self.limit == 0:
+            return
+        now = self.clock()
+        # Per chat: book the chat's next turn, then wait for it outside the lock, so one
+        # chat's pause does not hold up the others.
+        turn = max(now, self._chats.get(chat_id, 0.0))
+        self._chats[chat_id] = turn + self.chat_interval
+        if len(self._chats) > 10_000:
+            # Turns in the past constrain nothing; forget them to stay small.
+            self._chats = {c: t for c, t in self._chats.items() if t > now}
+        if turn > now:
+            await self.sleep(turn - now)
         async with self._lock:
-            now = self.clock()
-            at = max(now, self._next, self._chats.get(chat_id, 0.0))
-            self._next = at + self.interval
-            self._chats[chat_id] = at + self.chat_interval
-            if len(self._chats) > 10_000:
-                # Slots in the past constrain nothing; forget them to stay small.
-                self._chats = {c: t for c, t in self._chats.items() if t > now}
-        if at > now:
-            await self.sleep(at - now)
+            while (wait := self._wait(self.clock())) > 0:
+                await self.sleep(wait)
+            self._recent.append(self.clock())
 
     def hold(self, seconds: float) -> None:
         """After a 429, keep every sender quiet for a while (the limit is per bot)."""
-        self._next = max(self._next, self.clock() + seconds)
+        self._held_until = max(self._held_until, self.clock() + seconds)
 
 
 class ApiRefused(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import shutil
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
@@ -118,6 +119,48 @@ async def _cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
         _say(f"{where}: already at revision {after}", error=False)
     else:
         _say(f"{where}: upgraded from {before or 'empty'} to {after}", error=False)
+    return 0
+
+
+async def _cmd_db_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.backup import BackupFailed, backup_postgres, backup_sqlite, sqlite_path
+
+    url = settings.effective_database_url
+    target = Path(args.file)
+    source = sqlite_path(url)
+    try:
+        if source is not None:
+            shown = -1
+
+            def progress(done: int, total: int) -> None:
+                nonlocal shown
+                percent = 100 * done // max(1, total)
+                if percent // 10 != shown // 10 or done == total:
+                    shown = percent
+                    _say(f"copied {done:,} of {total:,} pages ({percent}%)", error=False)
+
+            result = await asyncio.to_thread(
+                backup_sqlite, source, target, pages=args.pages, progress=progress
+            )
+            _say(
+                f"{target}: a consistent copy of {source} ({result.pages:,} pages, "
+                f"{result.seconds:.1f} s); integrity check ok",
+                error=False,
+            )
+            return 0
+        pg_dump = shutil.which(args.pg_dump)
+        if pg_dump is None:
+            _say(
+                f"bangfu: {args.pg_dump} was not found: back PostgreSQL up with its own "
+                f"pg_dump (pg_dump --format=custom --file={target} DATABASE), see "
+                "docs/reliability.md"
+            )
+            return 1
+        await backup_postgres(url, target, pg_dump)
+    except BackupFailed as exc:
+        _say(f"bangfu: {exc}")
+        return 1
+    _say(f"{target}: pg_dump of {database_display(url)} (restore with pg_restore)", error=False)
     return 0
 
 
@@ -252,6 +295,20 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="create or upgrade every table").set_defaults(
         handler=_cmd_db_upgrade
     )
+    backup = db_sub.add_parser(
+        "backup",
+        help="copy the database to a file while the bot runs",
+        description="SQLite: an online, consistent copy through SQLite's backup API. "
+        "PostgreSQL: runs pg_dump (custom format; restore with pg_restore).",
+    )
+    backup.add_argument("file", metavar="FILE", help="the backup file to write (must be new)")
+    backup.add_argument(
+        "--pages", type=int, default=1024, help="SQLite pages copied per step (default 1024)"
+    )
+    backup.add_argument(
+        "--pg-dump", default="pg_dump", help="the pg_dump program (default: pg_dump on PATH)"
+    )
+    backup.set_defaults(handler=_cmd_db_backup)
 
     reminders = sub.add_parser(
         "reminders",

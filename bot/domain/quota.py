@@ -48,6 +48,35 @@ def quota_for(override: int | None, default: int) -> int:
     return default if override is None else max(0, override)
 
 
+def counted(days: int, quota: int) -> int:
+    """A household's visit days that count towards its helper's month: capped at its quota."""
+    return min(days, quota)
+
+
+@dataclass(frozen=True)
+class MonthTotals:
+    """A helper's month in figures: paired households, visits required, visits that count.
+
+    The reminders' shortfall query computes these in SQL for every helper at once (a test
+    checks it against `HelperMonth.totals` on random data).
+    """
+
+    period: int
+    households: int
+    required: int
+    done: int
+
+    @property
+    def short(self) -> int:
+        """Visits still missing."""
+        return self.required - self.done
+
+    @property
+    def met(self) -> bool:
+        """Every paired household had its visits (the capped sum reaches the requirement)."""
+        return self.done >= self.required
+
+
 @dataclass(frozen=True)
 class HouseholdMonth:
     """One paired household's month: visit days against its quota."""
@@ -61,7 +90,7 @@ class HouseholdMonth:
     @property
     def counted(self) -> int:
         """Visit days that count towards the helper's total (capped at the quota)."""
-        return min(self.days, self.quota)
+        return counted(self.days, self.quota)
 
     @property
     def met(self) -> bool:
@@ -100,6 +129,11 @@ class HelperMonth:
     def met(self) -> bool:
         """Every paired household had its visits."""
         return all(h.met for h in self.households)
+
+    @property
+    def totals(self) -> MonthTotals:
+        """The month in figures."""
+        return MonthTotals(self.period, len(self.households), self.required, self.done)
 
     def household(self, household_id: int) -> HouseholdMonth | None:
         """One household's line, if the helper is paired with it."""

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 
-from bot.domain.quota import HelperMonth
+from bot.domain.quota import HelperMonth, HouseholdMonth, MonthTotals
 
 
 class Stage(enum.StrEnum):
@@ -168,16 +168,17 @@ def expected_by(required: int, today: date) -> int:
     return math.ceil(required * today.day / days)
 
 
-def needs_nudge(month: HelperMonth, stage: Stage, today: date) -> bool:
+def needs_nudge(month: HelperMonth | MonthTotals, stage: Stage, today: date) -> bool:
     """Whether a helper gets this stage: never once the month is met.
 
     The gentle stage goes only to helpers behind pace (fewer visits than an even spread over
     the month would have by today); the later stages go to everyone still short.
     """
-    if month.met or not month.households:
+    totals = month.totals if isinstance(month, HelperMonth) else month
+    if totals.met or not totals.households:
         return False
     if stage == Stage.GENTLE:
-        return month.done < expected_by(month.required, today)
+        return totals.done < expected_by(totals.required, today)
     return True
 
 
@@ -190,15 +191,17 @@ class Standing:
     telegram_id: int | None
     language: str | None
     unreachable: bool
-    month: HelperMonth
+    totals: MonthTotals
+    # The households still short, with names, for the message (filled only for recipients).
+    short: tuple[HouseholdMonth, ...] = ()
 
 
 def behind(standings: Iterable[Standing], stage: Stage, today: date) -> list[Standing]:
     """The helpers a stage goes to."""
-    return [s for s in standings if needs_nudge(s.month, stage, today)]
+    return [s for s in standings if needs_nudge(s.totals, stage, today)]
 
 
 def missed(standings: Sequence[Standing]) -> list[Standing]:
     """Helpers whose month ended short, the furthest behind first."""
-    short = [s for s in standings if s.month.households and not s.month.met]
-    return sorted(short, key=lambda s: (-s.month.short, s.name, s.helper_id))
+    short = [s for s in standings if s.totals.households and not s.totals.met]
+    return sorted(short, key=lambda s: (-s.totals.short, s.name, s.helper_id))

@@ -8,7 +8,7 @@ import html
 from datetime import date
 
 from bot.digest_chart import shortfall_chart
-from bot.domain.quota import HelperMonth, period_label
+from bot.domain.quota import HouseholdMonth, period_label
 from bot.domain.reminders import Stage, Standing
 from bot.i18n import N_, Translate, pick_language, translator
 from bot.services.reminders import Button, Digest, Messenger, Outgoing
@@ -25,10 +25,10 @@ STAGE_NAMES = {
 }
 
 
-def _short_lines(month: HelperMonth) -> list[str]:
+def _short_lines(short: tuple[HouseholdMonth, ...]) -> list[str]:
     return [
         f"⏳ {html.escape(h.head_name)} · {html.escape(h.village)}: {h.days}/{h.quota}"
-        for h in month.households
+        for h in short
         if not h.met
     ]
 
@@ -48,7 +48,7 @@ class ReminderTexts:
         """One message for a helper listing every household still short."""
         assert standing.telegram_id is not None
         t = self.translator_for(standing.language)
-        month = standing.month
+        month = standing.totals
         label = period_label(month.period)
         if stage == Stage.GENTLE:
             head = t(
@@ -75,13 +75,13 @@ class ReminderTexts:
         )
         buttons: list[Button] = []
         if stage == Stage.URGENT:
-            for h in month.households:
+            for h in standing.short:
                 link = messenger.visit_link(h.household_id)
                 if not h.met and link is not None and len(buttons) < MAX_BUTTONS:
                     buttons.append(
                         Button(t("📍 Log visit: {name}").format(name=h.head_name), link)
                     )
-        lines = _short_lines(month)
+        lines = _short_lines(standing.short)
         return Outgoing(standing.telegram_id, "\n".join([text, *lines]), tuple(buttons))
 
     async def digest(self, digest: Digest, chat_id: int, language: str | None) -> Outgoing:
@@ -94,7 +94,9 @@ class ReminderTexts:
             )
         ]
         lines += [
-            t("{name}: {short} visits short").format(name=html.escape(s.name), short=s.month.short)
+            t("{name}: {short} visits short").format(
+                name=html.escape(s.name), short=s.totals.short
+            )
             for s in digest.missed[:MAX_LINES]
         ]
         if len(digest.missed) > MAX_LINES:
@@ -107,7 +109,7 @@ class ReminderTexts:
             return Outgoing(chat_id, text)
         photo = await asyncio.to_thread(
             shortfall_chart,
-            [(s.name, s.month.short) for s in digest.missed],
+            [(s.name, s.totals.short) for s in digest.missed],
             t("Visits short in {month}").format(month=label),
             t("visits short"),
         )

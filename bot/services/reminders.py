@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -16,11 +17,12 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.domain.people import Scope, scope_for
-from bot.domain.quota import HelperMonth, HouseholdMonth, quota_for
+from bot.domain.quota import HelperMonth, HouseholdMonth, MonthTotals, quota_for
 from bot.domain.reminders import HELPER_STAGES, Outcome, Stage, Standing, behind, missed
 from bot.domain.vocabulary import Role
 from storage.uow import UnitOfWork
 
+log = logging.getLogger(__name__)
 UowFactory = Callable[[], UnitOfWork]
 OFFICE_ROLES = (Role.OFFICE, Role.LEADER)
 # A claim still pending after this long belongs to a sender that died before recording the
@@ -80,11 +82,58 @@ class HelperLines:
 
     standing: Standing
     department_id: int | None
+    households: tuple[HouseholdMonth, ...]
     village_paths: tuple[str, ...]
 
 
-async def standings(uow: UnitOfWork, period: int, default_quota: int) -> list[HelperLines]:
-    """Every active helper's month (inside an open unit of work): two queries in all."""
+async def standings(uow: UnitOfWork, period: int, default_quota: int) -> list[Standing]:
+    """Who is behind and by how much, every active helper at once: two queries in all.
+
+    The shortfall is computed in the database (one row of figures per helper); the
+    households' names are not read here, only for the helpers a stage goes to
+    (`with_short_households`).
+    """
+    figures = {r.helper_id: r for r in await uow.reminders.shortfall(period, default_quota)}
+    helpers = await uow.reminders.recipients((Role.HELPER,))
+    out = []
+    for h in helpers:
+        r = figures.get(h.user_id)
+        totals = (
+            MonthTotals(period, r.households, r.required, r.done)
+            if r is not None
+            else MonthTotals(period, 0, 0, 0)
+        )
+        out.append(Standing(h.user_id, h.name, h.telegram_id, h.language, h.unreachable, totals))
+    return out
+
+
+async def with_short_households(
+    uow: UnitOfWork, period: int, default_quota: int, chosen: Sequence[Standing]
+) -> list[Standing]:
+    """The chosen standings with the households still short, named: one query."""
+    wanted = {s.helper_id for s in chosen}
+    short: dict[int, list[HouseholdMonth]] = defaultdict(list)
+    if wanted:
+        for r in await uow.reminders.short_households(period, default_quota):
+            if r.helper_id in wanted:
+                short[r.helper_id].append(
+                    HouseholdMonth(
+                        household_id=r.household_id,
+                        head_name=r.head_name,
+                        village=r.village,
+                        days=r.days,
+                        quota=quota_for(r.quota_override, default_quota),
+                    )
+                )
+    return [replace(s, short=tuple(short.get(s.helper_id, ()))) for s in chosen]
+
+
+async def scoped_standings(uow: UnitOfWork, period: int, default_quota: int) -> list[HelperLines]:
+    """Every active helper's month household by household, with village paths: two queries.
+
+    The digest needs this much because an admin sees only the households in their scope,
+    and the figures of a helper depend on which of their households that leaves.
+    """
     rows = await uow.reminders.paired_days_all(period)
     helpers = await uow.reminders.recipients((Role.HELPER,))
     by_helper: dict[int, list[tuple[HouseholdMonth, str]]] = defaultdict(list)
@@ -100,9 +149,12 @@ async def standings(uow: UnitOfWork, period: int, default_quota: int) -> list[He
     out = []
     for h in helpers:
         lines = by_helper.get(h.user_id, [])
-        month = HelperMonth(period=period, households=tuple(hm for hm, _ in lines))
-        standing = Standing(h.user_id, h.name, h.telegram_id, h.language, h.unreachable, month)
-        out.append(HelperLines(standing, h.department_id, tuple(p for _, p in lines)))
+        households = tuple(hm for hm, _ in lines)
+        month = HelperMonth(period=period, households=households)
+        standing = Standing(
+            h.user_id, h.name, h.telegram_id, h.language, h.unreachable, month.totals
+        )
+        out.append(HelperLines(standing, h.department_id, households, tuple(p for _, p in lines)))
     return out
 
 
@@ -110,15 +162,15 @@ def within(lines: HelperLines, scope: Scope) -> Standing | None:
     """The part of a helper's month an admin's scope covers (None: none of it)."""
     if not scope.covers_department(lines.department_id):
         return None
-    month = lines.standing.month
     kept = tuple(
         h
-        for h, path in zip(month.households, lines.village_paths, strict=True)
+        for h, path in zip(lines.households, lines.village_paths, strict=True)
         if scope.covers_org(path)
     )
     if not kept:
         return None
-    return replace(lines.standing, month=HelperMonth(period=month.period, households=kept))
+    month = HelperMonth(period=lines.standing.totals.period, households=kept)
+    return replace(lines.standing, totals=month.totals, short=tuple(h for h in kept if not h.met))
 
 
 @dataclass
@@ -172,22 +224,24 @@ async def plan_stage(
     render_digest: RenderDigest,
 ) -> list[Target]:
     """The nudges a stage consists of, each with its message (read-only)."""
-    async with uows() as uow:
-        lines = await standings(uow, period, default_quota)
-        office = await uow.reminders.recipients(OFFICE_ROLES) if stage == Stage.DIGEST else []
     if stage in HELPER_STAGES:
-        due = behind((x.standing for x in lines), stage, today)
+        async with uows() as uow:
+            due = behind(await standings(uow, period, default_quota), stage, today)
+            due = await with_short_households(uow, period, default_quota, due)
         return [
             Target(s.helper_id, render(stage, s, messenger) if s.telegram_id is not None else None)
             for s in due
         ]
+    async with uows() as uow:
+        lines = await scoped_standings(uow, period, default_quota)
+        office = await uow.reminders.recipients(OFFICE_ROLES)
     targets = []
     for admin in office:
         scope = scope_for(admin.role, admin.scope_path, admin.department_id)
         seen = [s for s in (within(x, scope) for x in lines) if s is not None]
         digest = Digest(
             period=period,
-            helpers=len([s for s in seen if s.month.households]),
+            helpers=len([s for s in seen if s.totals.households]),
             missed=tuple(missed(seen)),
             unreachable=tuple(s for s in seen if s.unreachable or s.telegram_id is None),
         )
@@ -257,17 +311,30 @@ async def deliver(
     for target in targets:
         queue.put_nowait(target)
 
+    async def one(target: Target) -> Delivered | None:
+        if not await _claim(uows, target, stage, period, clock(), stale_after):
+            return None
+        if target.message is None:
+            delivered = Delivered(Delivery.FAILED, "no Telegram account")
+        else:
+            delivered = await messenger.send(target.message)
+        await _settle(uows, target, stage, period, delivered, clock())
+        return delivered
+
     async def worker() -> None:
         while not queue.empty():
             target = queue.get_nowait()
-            if not await _claim(uows, target, stage, period, clock(), stale_after):
+            try:
+                outcome = await one(target)
+            except Exception as exc:
+                # A database too busy to claim or settle one nudge must not stop the others:
+                # an unclaimed nudge goes out on the next run, an unsettled claim once stale.
+                log.warning("reminder to user %s not completed: %s", target.user_id, exc)
+                outcome = Delivered(Delivery.FAILED, f"not completed: {type(exc).__name__}")
+            if outcome is None:
                 report.skipped += 1
                 continue
-            if target.message is None:
-                delivered = Delivered(Delivery.FAILED, "no Telegram account")
-            else:
-                delivered = await messenger.send(target.message)
-            await _settle(uows, target, stage, period, delivered, clock())
+            delivered = outcome
             if delivered.delivery == Delivery.SENT:
                 report.sent += 1
             elif delivered.delivery == Delivery.BLOCKED:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.domain.vocabulary import HomeSource, HouseholdStatus, Role
@@ -35,7 +35,10 @@ class Household(Timestamps, Base):
     """A poor household (貧困戶); usually not a bot user itself."""
 
     __tablename__ = "households"
-    __table_args__ = (Index("ix_households_village_head", "village_id", "head_name"),)
+    __table_args__ = (
+        Index("ix_households_village_head", "village_id", "head_name"),
+        Index("ix_households_quota", "id", "visit_quota"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     head_name: Mapped[str] = mapped_column(String(100))
@@ -70,6 +73,13 @@ class Pairing(Base):
     __table_args__ = (
         Index("ix_pairings_helper_open", "helper_id", "ended_on"),
         Index("ix_pairings_household_open", "household_id", "ended_on"),
+        Index(
+            "ix_pairings_open_helper_household",
+            "helper_id",
+            "household_id",
+            sqlite_where=text("ended_on IS NULL"),
+            postgresql_where=text("ended_on IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

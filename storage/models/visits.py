@@ -30,6 +30,7 @@ class Visit(Base):
         Index("ix_visits_household_period", "household_id", "period"),
         Index("ix_visits_helper_period", "helper_id", "period"),
         Index("ix_visits_helper_time", "helper_id", "visited_at"),
+        Index("ix_visits_period_household_day", "period", "household_id", "local_day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

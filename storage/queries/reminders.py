@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +39,28 @@ class PairedDaysRow:
 
 
 @dataclass(frozen=True)
+class ShortfallRow:
+    """A helper's month in figures, as the quota rule computes them (see MonthTotals)."""
+
+    helper_id: int
+    households: int
+    required: int
+    done: int
+
+
+@dataclass(frozen=True)
+class ShortRow:
+    """One household still short this month, with the names a nudge shows."""
+
+    helper_id: int
+    household_id: int
+    head_name: str
+    village: str
+    quota_override: int | None
+    days: int
+
+
+@dataclass(frozen=True)
 class RecipientRow:
     """A user reminders may be sent to."""
 
@@ -51,11 +74,83 @@ class RecipientRow:
     unreachable: bool
 
 
+def _days(period: int) -> Any:
+    """Each household's distinct local visit days in a month (the quota counts days)."""
+    return (
+        select(
+            Visit.household_id.label("household_id"),
+            func.count(func.distinct(Visit.local_day)).label("days"),
+        )
+        .where(Visit.period == period)
+        .group_by(Visit.household_id)
+        .subquery()
+    )
+
+
+def _quota(default_quota: int) -> ColumnElement[int]:
+    """A household's quota in SQL: its own when set (never below zero), else the bureau's."""
+    return case(
+        (Household.visit_quota.is_(None), default_quota),
+        (Household.visit_quota < 0, 0),
+        else_=Household.visit_quota,
+    )
+
+
 class ReminderQueries:
     """Queries of the reminders, in one unit of work's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def shortfall(self, period: int, default_quota: int) -> list[ShortfallRow]:
+        """Every helper's month in figures over their current pairings: one query.
+
+        Only numbers leave the database (one row per helper); names are read afterwards, for
+        the helpers a stage goes to.
+        """
+        days = _days(period)
+        quota = _quota(default_quota)
+        got = func.coalesce(days.c.days, 0)
+        capped = case((got < quota, got), else_=quota)
+        rows = await self.session.execute(
+            select(Pairing.helper_id, func.count(), func.sum(quota), func.sum(capped))
+            .join(Household, Household.id == Pairing.household_id)
+            .outerjoin(days, days.c.household_id == Pairing.household_id)
+            .where(Pairing.ended_on.is_(None))
+            .group_by(Pairing.helper_id)
+        )
+        return [ShortfallRow(h, int(n), int(r or 0), int(d or 0)) for h, n, r, d in rows]
+
+    async def short_households(self, period: int, default_quota: int) -> list[ShortRow]:
+        """The households still short of every helper whose month is not met: one query."""
+        days = _days(period)
+        quota = _quota(default_quota)
+        got = func.coalesce(days.c.days, 0)
+        capped = case((got < quota, got), else_=quota)
+        behind = (
+            select(Pairing.helper_id)
+            .join(Household, Household.id == Pairing.household_id)
+            .outerjoin(days, days.c.household_id == Pairing.household_id)
+            .where(Pairing.ended_on.is_(None))
+            .group_by(Pairing.helper_id)
+            .having(func.sum(capped) < func.sum(quota))
+        )
+        rows = await self.session.execute(
+            select(
+                Pairing.helper_id,
+                Household.id,
+                Household.head_name,
+                OrgUnit.name,
+                Household.visit_quota,
+                got,
+            )
+            .join(Household, Household.id == Pairing.household_id)
+            .join(OrgUnit, OrgUnit.id == Household.village_id)
+            .outerjoin(days, days.c.household_id == Pairing.household_id)
+            .where(Pairing.ended_on.is_(None), got < quota, Pairing.helper_id.in_(behind))
+            .order_by(Pairing.helper_id, OrgUnit.name, Household.head_name, Household.id)
+        )
+        return [ShortRow(h, i, name, village, q, int(n)) for h, i, name, village, q, n in rows]
 
     async def paired_days_all(self, period: int) -> list[PairedDaysRow]:
         """Every current pairing with its household's distinct visit days: one query."""

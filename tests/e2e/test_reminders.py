@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +33,7 @@ from tests.e2e.visitkit import Helper, bound_helper
 from tests.factories import make_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -181,3 +187,58 @@ async def test_two_standalone_senders_deliver_each_urgent_nudge_once(
             )
         ).all()
     assert len(rows) == len(helpers)
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[str]:
+    """`bangfu sandbox --serve` with its reminders in the bot, as a user starts it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BANGFU_")}
+    env.update(BANGFU_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "sandbox", "--serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    seen: list[str] = []
+    try:
+        for line in proc.stdout:
+            seen.append(line)
+            found = re.search(r"control API at (\S+)", line)
+            if found:
+                yield found.group(1)
+                break
+        else:
+            pytest.fail("the sandbox never printed its control API:\n" + "".join(seen))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+
+
+async def test_in_the_sandbox_a_demo_helper_behind_gets_the_firm_nudge_from_remind(
+    sandbox: str,
+) -> None:
+    # Demo people: 10001 is the helper 王建國, 10013 the office user 鄭文華 (docs/sandbox.md).
+    async with ControlClient(sandbox) as control:
+        for uid in (10001, 10013):
+            await control.send_command(uid, "start")
+            await control.wait_answer(uid, timeout=30)
+            await control.send_contact(uid, f"86138000{uid - 10000:05d}", own=True)
+            await control.wait_for_message(uid, "欢迎您", timeout=30)
+        before = max(m["message_id"] for m in await control.messages(10001))
+        await control.send_command(10013, "remind", "firm")
+        report = await control.wait_for_message(10013, "提醒：已发送", timeout=60)
+        nudge = await control.wait_for_message(
+            10001, "次走访", timeout=30, after_message_id=before
+        )
+    # The firm stage's words, with the helper's households still short, in one message; the
+    # other demo helpers never opened the chat, so theirs fail.
+    assert "请尽快走访以下农户" in nudge["text"] and "⏳" in nudge["text"]
+    assert "已发送 1 条" in report["text"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, func, select
 
+from bot.domain.quota import HelperMonth, HouseholdMonth, quota_for
 from bot.domain.reminders import (
     DEFAULT_SCHEDULE,
     Outcome,
@@ -21,9 +23,15 @@ from bot.domain.reminders import (
 )
 from bot.domain.vocabulary import Role
 from bot.services.reminder_service import ChoreRules, ReminderService
-from bot.services.reminders import Delivered, Delivery, Outgoing, standings
+from bot.services.reminders import (
+    Delivered,
+    Delivery,
+    Outgoing,
+    standings,
+    with_short_households,
+)
 from storage.db import SessionFactory
-from storage.models import Invite, Nudge, Unreachable, User, Visit
+from storage.models import Invite, Nudge, Pairing, Unreachable, User, Visit
 from storage.uow import UnitOfWork
 from tests.factories import make_household, make_user, make_village
 
@@ -219,12 +227,81 @@ async def test_standings_take_a_fixed_number_of_queries(
 
             event.listen(sync_engine, "before_cursor_execute", seen)
             try:
-                await standings(uow, 202611, 2)
+                chosen = await standings(uow, 202611, 2)
+                await with_short_households(uow, 202611, 2, chosen)
             finally:
                 event.remove(sync_engine, "before_cursor_execute", seen)
         return len(statements)
 
-    assert await count_for(2) == await count_for(30) == 2
+    assert await count_for(2) == await count_for(30) == 3
+
+
+def _key(h: HouseholdMonth) -> int:
+    return h.household_id
+
+
+async def test_the_sql_shortfall_is_the_quota_rule_on_random_data(
+    sessions: SessionFactory, uows: Uows
+) -> None:
+    rng = random.Random(20261201)
+    period, default = 202611, 2
+    async with sessions() as session, session.begin():
+        village = await make_village(session)
+        helpers = [await make_user(session, f"隨{n}") for n in range(8)]
+        households = []
+        for n in range(40):
+            household = await make_household(session, village, f"戶{n:02d}")
+            household.visit_quota = rng.choice([None, None, None, 0, 1, 3, -1])
+            households.append(household)
+        await session.flush()
+        current: dict[int, int] = {}  # household -> helper, of the pairings not ended
+        for household in households:
+            if rng.random() < 0.15:
+                continue  # never paired
+            if rng.random() < 0.3:  # an earlier pairing that ended counts for nobody
+                session.add(
+                    Pairing(
+                        helper_id=rng.choice(helpers).id,
+                        household_id=household.id,
+                        started_on=date(2026, 1, 1),
+                        ended_on=date(2026, 6, 30),
+                    )
+                )
+            if rng.random() < 0.9:
+                helper = rng.choice(helpers)
+                session.add(
+                    Pairing(
+                        helper_id=helper.id, household_id=household.id, started_on=date(2026, 7, 1)
+                    )
+                )
+                current[household.id] = helper.id
+        days: dict[int, set[date]] = {h.id: set() for h in households}
+        for _ in range(150):
+            household = rng.choice(households)
+            day = date(2026, rng.choice([10, 11, 11, 11, 12]), rng.randint(1, 28))
+            await _visit(session, household.id, rng.choice(helpers).id, day)
+            if day.month == 11:
+                days[household.id].add(day)
+    # The rule in plain Python, straight from bot.domain.quota.
+    expected: dict[int, HelperMonth] = {}
+    for helper in helpers:
+        lines = [
+            HouseholdMonth(
+                h.id, h.head_name, "東村", len(days[h.id]), quota_for(h.visit_quota, default)
+            )
+            for h in households
+            if current.get(h.id) == helper.id
+        ]
+        expected[helper.id] = HelperMonth(period, tuple(lines))
+    async with uows() as uow:
+        got = await standings(uow, period, default)
+        named = await with_short_households(uow, period, default, got)
+    assert {s.helper_id: s.totals for s in got} == {k: m.totals for k, m in expected.items()}
+    assert any(not m.totals.met for m in expected.values())
+    assert any(h.quota != default for m in expected.values() for h in m.households)
+    for s in named:
+        short = sorted((h for h in expected[s.helper_id].households if not h.met), key=_key)
+        assert sorted(s.short, key=_key) == short, s.name
 
 
 async def test_housekeeping_removes_old_orphans_and_expired_invites(

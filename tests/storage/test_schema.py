@@ -52,6 +52,23 @@ async def test_visit_indexes_exist(engine: object, db_url: str) -> None:
                 lambda c: {ix["name"] for ix in inspect(c).get_indexes("visits")}
             )
         assert {"ix_visits_household_period", "ix_visits_helper_period"} <= names
+        assert "ix_visits_period_household_day" in names
+    finally:
+        await eng.dispose()
+
+
+async def test_the_quota_scan_indexes_exist(engine: object, db_url: str) -> None:
+    eng = create_engine(db_url)
+    try:
+        async with eng.connect() as conn:
+            names = await conn.run_sync(
+                lambda c: {
+                    ix["name"]
+                    for table in ("pairings", "households")
+                    for ix in inspect(c).get_indexes(table)
+                }
+            )
+        assert {"ix_pairings_open_helper_household", "ix_households_quota"} <= names
     finally:
         await eng.dispose()
 
