@@ -1,7 +1,7 @@
 """quota scan: indexes that answer who is behind without reading the tables
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0007
 Who is behind this month counts each household's distinct visit days of one month (an index
 led by the month holding the household and the day), over every current pairing (a partial
 index of the open pairings holding helper and household, in helper order for the grouping),
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
