@@ -17,6 +17,7 @@ from storage.queries.photos import PhotoQueries
 from storage.queries.records import RecordQueries
 from storage.queries.reminders import ReminderQueries
 from storage.queries.review import ReviewQueries
+from storage.queries.state import StateQueries
 from storage.queries.visits import VisitQueries
 
 
@@ -36,6 +37,7 @@ class UnitOfWork:
     complaints: ComplaintQueries
     records: RecordQueries
     reminders: ReminderQueries
+    state: StateQueries
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -50,6 +52,7 @@ class UnitOfWork:
         self.complaints = ComplaintQueries(self.session)
         self.records = RecordQueries(self.session)
         self.reminders = ReminderQueries(self.session)
+        self.state = StateQueries(self.session)
         return self
 
     async def __aexit__(

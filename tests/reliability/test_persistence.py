@@ -1,0 +1,101 @@
+"""Conversation state in the database: written in batches, skipped when unchanged, expired."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.domain.visits import VisitDraft
+from bot.persistence import DatabasePersistence
+from bot.state_codec import StateCodec
+from handlers.state_types import STATE_TYPES
+from storage.db import SessionFactory
+from storage.models import ConversationState, UserState
+from storage.uow import UnitOfWork
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _persistence(uows: Callable[[], UnitOfWork], clock: Clock) -> DatabasePersistence:
+    return DatabasePersistence(uows, StateCodec(STATE_TYPES), ttl=timedelta(days=7), clock=clock)
+
+
+async def _rows(sessions: SessionFactory, model: type) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_a_new_process_reads_back_drafts_and_steps(
+    uows: Callable[[], UnitOfWork], sessions: SessionFactory
+) -> None:
+    clock = Clock()
+    first = _persistence(uows, clock)
+    draft = VisitDraft(household_id=5, household_name="張家", token="00ff00ff00ff")
+    await first.get_conversations("visit")
+    await first.update_user_data(101, {"visit_draft": draft, "language": "en"})
+    await first.update_conversation("visit", (101, 101), 2)
+    await first.update_conversation("assist", (102, 102), 4)
+    await first.update_conversation("assist", (102, 102), None)  # ended before the round
+    await first.flush()
+
+    second = _persistence(uows, clock)
+    assert await second.get_user_data() == {101: {"visit_draft": draft, "language": "en"}}
+    assert await second.get_conversations("visit") == {(101, 101): 2}
+    assert await second.get_conversations("assist") == {}
+    assert await _rows(sessions, ConversationState) == 1
+
+
+async def test_unchanged_and_empty_data_cost_no_write(
+    uows: Callable[[], UnitOfWork], sessions: SessionFactory
+) -> None:
+    clock = Clock()
+    persistence = _persistence(uows, clock)
+    await persistence.get_conversations("visit")
+    await persistence.update_user_data(201, {"language": "en"})
+    await persistence.update_user_data(202, {})  # someone who never stored anything
+    clock.now = T0 + timedelta(hours=1)
+    await persistence.update_user_data(201, {"language": "en"})
+    async with sessions() as session:
+        stamps = (await session.execute(select(UserState.user_id, UserState.updated_at))).all()
+    assert stamps == [(201, T0)]
+
+
+async def test_state_untouched_for_longer_than_the_ttl_is_forgotten(
+    uows: Callable[[], UnitOfWork], sessions: SessionFactory
+) -> None:
+    clock = Clock()
+    old = _persistence(uows, clock)
+    await old.get_conversations("visit")
+    await old.update_user_data(301, {"visit_draft": VisitDraft(1, "x")})
+    await old.update_conversation("visit", (301, 301), 1)
+    await old.flush()
+
+    clock.now = T0 + timedelta(days=7, minutes=1)
+    restarted = _persistence(uows, clock)
+    assert await restarted.get_user_data() == {}
+    assert await restarted.get_conversations("visit") == {}
+    assert await _rows(sessions, ConversationState) == 0
+    assert await _rows(sessions, UserState) == 0
+
+
+async def test_dropped_data_is_deleted(
+    uows: Callable[[], UnitOfWork], sessions: SessionFactory
+) -> None:
+    clock = Clock()
+    persistence = _persistence(uows, clock)
+    await persistence.get_conversations("visit")
+    await persistence.update_user_data(401, {"language": "en"})
+    await persistence.update_user_data(401, {})
+    assert await _rows(sessions, UserState) == 0
