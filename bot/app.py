@@ -33,6 +33,8 @@ from bot.state_codec import StateCodec
 from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
 from handlers import all_handlers, guards, on_error, set_default_commands
+from handlers.duplicates import SeenUpdates
+from handlers.duplicates import guard as duplicate_guard
 from handlers.state_types import STATE_TYPES
 from reminders.complaints import schedule as schedule_complaint_reminders
 from reminders.ptb import PtbMessenger, install
@@ -147,6 +149,8 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
     app.add_handlers(all_handlers())
     # Guards see every update first; one that answers stops it there.
     app.add_handlers(guards(), group=-1)
+    # Before everything: a redelivered update (same id) is handled once.
+    app.add_handler(duplicate_guard(SeenUpdates()), group=-2)
     app.add_error_handler(on_error)
     if app.job_queue is not None:
         schedule_complaint_reminders(app.job_queue, settings.tz)
