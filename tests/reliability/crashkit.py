@@ -29,6 +29,11 @@ class Tally:
 
     tried: list[str] = field(default_factory=list)
     confirmed: list[str] = field(default_factory=list)
+    # Assistance descriptions, and benefit changes as (policy index, status code).
+    assistance_tried: list[str] = field(default_factory=list)
+    assistance: list[str] = field(default_factory=list)
+    benefits_tried: list[tuple[int, str]] = field(default_factory=list)
+    benefits: list[tuple[int, str]] = field(default_factory=list)
     # Confirmations after the last kill: conversations work again once the bot is back.
     after_last_kill: int = 0
 
@@ -41,8 +46,52 @@ async def _wait(control: ControlClient, uid: int, needle: str) -> dict[str, Any]
     return await control.wait_for_message(uid, needle, timeout=STEP)
 
 
-async def one_visit(control: ControlClient, helper: Helper, note: str, seed: int) -> bool:
-    """A whole visit; whether the bot confirmed it was stored."""
+async def _answered(control: ControlClient, query_id: str) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STEP
+    while loop.time() < deadline:
+        answers = await control.callback_answers(callback_query_id=query_id)
+        if answers:
+            return dict(answers[0])
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"callback query {query_id} was never answered")
+
+
+async def one_assistance(
+    control: ControlClient, helper: Helper, receipt: dict[str, Any], description: str
+) -> None:
+    """Assistance recorded from a visit receipt (no amount, no photo); returns once confirmed."""
+    uid = helper.uid
+    data = button_data(receipt, "as:v:")
+    await control.press_button(uid, receipt["message_id"], data, force=True)
+    kinds = await _wait(control, uid, "请选择类型")
+    await control.press_button(uid, kinds["message_id"], "as:ty:0")
+    await _wait(control, uid, "请描述")
+    await control.send_text(uid, description)
+    amount = await _wait(control, uid, "金额")
+    await control.press_button(uid, amount["message_id"], "as:skip")
+    day = await _wait(control, uid, "哪天给予")
+    await control.press_button(uid, day["message_id"], "as:day:0")
+    photo = await _wait(control, uid, "如有照片")
+    await control.press_button(uid, photo["message_id"], "as:skip")
+    await _wait(control, uid, "记录帮扶措施。")
+
+
+async def one_benefit(
+    control: ControlClient, helper: Helper, receipt: dict[str, Any], change: tuple[int, str]
+) -> bool:
+    """Set one policy's state with the card's button; whether the bot said it was saved."""
+    policy, code = change
+    data = f"hh:bs:{helper.household_id}:{policy}:{code}"
+    query = await control.press_button(helper.uid, receipt["message_id"], data, force=True)
+    answer = await _answered(control, query)
+    return "已保存" in str(answer.get("text", ""))
+
+
+async def one_visit_receipt(
+    control: ControlClient, helper: Helper, note: str, seed: int
+) -> dict[str, Any] | None:
+    """A whole visit; the receipt if the bot confirmed it was stored."""
     await control.send_command(helper.uid, "visit")
     chooser = await _wait(control, helper.uid, "哪一户")
     await control.press_button(
@@ -59,7 +108,14 @@ async def one_visit(control: ControlClient, helper: Helper, note: str, seed: int
         helper.uid, summary["message_id"], button_data(summary, "visit:ok:")
     )
     receipt = await _wait(control, helper.uid, "本月")
-    return "走访已保存" in receipt["text"] or "已经保存过了" in receipt["text"]
+    if "走访已保存" in receipt["text"] or "已经保存过了" in receipt["text"]:
+        return receipt
+    return None
+
+
+async def one_visit(control: ControlClient, helper: Helper, note: str, seed: int) -> bool:
+    """A whole visit; whether the bot confirmed it was stored."""
+    return await one_visit_receipt(control, helper, note, seed) is not None
 
 
 async def keep_visiting(
@@ -73,10 +129,20 @@ async def keep_visiting(
         tally.tried.append(note)
         killed_before = len(kills)
         try:
-            if await one_visit(control, helper, note, helper.uid % 1000 * 100 + n):
-                tally.confirmed.append(note)
-                if stop.is_set() and killed_before == len(kills):
-                    tally.after_last_kill += 1
+            receipt = await one_visit_receipt(control, helper, note, helper.uid % 1000 * 100 + n)
+            if receipt is None:
+                continue
+            tally.confirmed.append(note)
+            description = f"崩溃测试帮扶 {helper.uid} 第{n}次"
+            tally.assistance_tried.append(description)
+            await one_assistance(control, helper, receipt, description)
+            tally.assistance.append(description)
+            change = (n % 3, "y" if n % 2 else "e")
+            tally.benefits_tried.append(change)
+            if await one_benefit(control, helper, receipt, change):
+                tally.benefits.append(change)
+            if stop.is_set() and killed_before == len(kills):
+                tally.after_last_kill += 1
         except TimeoutError:
             continue
 
