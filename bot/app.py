@@ -11,13 +11,20 @@ import asyncio
 import logging
 import signal
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    ConversationHandler,
+    Defaults,
+)
 from telegram.warnings import PTBUserWarning
 
 from bot.botapi import BotApiClient
@@ -146,7 +153,9 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
     app: BotApp = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
     # One group: the first matching handler wins, so the catch-alls come last.
-    app.add_handlers(all_handlers())
+    handlers = all_handlers()
+    app.add_handlers(handlers)
+    _expire_like_their_timeouts(app, handlers)
     # Guards see every update first; one that answers stops it there.
     app.add_handlers(guards(), group=-1)
     # Before everything: a redelivered update (same id) is handled once.
@@ -155,6 +164,20 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
     if app.job_queue is not None:
         schedule_complaint_reminders(app.job_queue, settings.tz)
     return app
+
+
+def _expire_like_their_timeouts(app: BotApp, handlers: Sequence[object]) -> None:
+    """A conversation idle past its timeout before a restart is not resumed after it."""
+    persistence = app.persistence
+    if not isinstance(persistence, DatabasePersistence):
+        return
+    for handler in handlers:
+        if isinstance(handler, ConversationHandler) and handler.persistent and handler.name:
+            timeout = handler.conversation_timeout
+            if isinstance(timeout, int | float):
+                timeout = timedelta(seconds=timeout)
+            if timeout is not None:
+                persistence.expire_conversation(handler.name, timeout)
 
 
 @asynccontextmanager

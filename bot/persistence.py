@@ -65,6 +65,13 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         # Awaited before the first read: the application loads state before post_init runs,
         # so the tables have to be migrated by then.
         self._ready = ready
+        # A conversation's own timeout: python-telegram-bot's timeout job dies with the
+        # process, so a conversation idle for longer is not brought back.
+        self._timeouts: dict[str, timedelta] = {}
+
+    def expire_conversation(self, name: str, after: timedelta) -> None:
+        """Do not resume conversation `name` once it has been idle for `after`."""
+        self._timeouts[name] = after
 
     # ------------------------------------------------------------------ loading at start
 
@@ -111,7 +118,12 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
             await uow.commit()
         self._last_purge = now
         loaded: dict[str, ConversationDict] = {}
-        for name, key_text, state_text in rows:
+        for name, key_text, state_text, written in rows:
+            timeout = self._timeouts.get(name)
+            if timeout is not None and written < now - timeout:
+                # Ended as its timeout would have ended it; the row goes with the next round.
+                self._pending_conversations[(name, key_text)] = None
+                continue
             try:
                 key = tuple(json.loads(key_text))
                 state = self._codec.loads(state_text)

@@ -22,14 +22,17 @@ class StateQueries:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def conversations(self, since: datetime) -> list[tuple[str, str, str]]:
-        """Every (conversation, key, state) written at or after `since`."""
+    async def conversations(self, since: datetime) -> list[tuple[str, str, str, datetime]]:
+        """Every (conversation, key, state, written at) written at or after `since`."""
         rows = await self.session.execute(
             select(
-                ConversationState.conversation, ConversationState.key, ConversationState.state
+                ConversationState.conversation,
+                ConversationState.key,
+                ConversationState.state,
+                ConversationState.updated_at,
             ).where(ConversationState.updated_at >= since)
         )
-        return [(r.conversation, r.key, r.state) for r in rows]
+        return [(r.conversation, r.key, r.state, r.updated_at) for r in rows]
 
     async def conversation(self, name: str, key: str, since: datetime) -> str | None:
         """One conversation's state (for a process that reads state per update)."""

@@ -8,6 +8,7 @@ import os
 import random
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -126,6 +127,7 @@ async def test_an_open_visit_resumes_after_a_kill_and_reports_leave_no_state(
     assert photos == 2
 
 
+@pytest.mark.timeout(300 + 60 * crashkit.KILLS)
 async def test_sigkill_at_random_points_keeps_confirmed_records_exactly_once(
     stack: Stack, control: ControlClient, db: SessionFactory
 ) -> None:

@@ -99,3 +99,23 @@ async def test_dropped_data_is_deleted(
     await persistence.update_user_data(401, {"language": "en"})
     await persistence.update_user_data(401, {})
     assert await _rows(sessions, UserState) == 0
+
+
+async def test_a_conversation_idle_past_its_own_timeout_is_not_resumed(
+    uows: Callable[[], UnitOfWork], sessions: SessionFactory
+) -> None:
+    clock = Clock()
+    before = _persistence(uows, clock)
+    await before.get_conversations("assist")
+    await before.update_conversation("assist", (501, 501), 3)
+    await before.update_conversation("visit", (501, 501), 2)
+    await before.flush()
+
+    clock.now = T0 + timedelta(hours=2)
+    after = _persistence(uows, clock)
+    after.expire_conversation("assist", timedelta(hours=1))
+    after.expire_conversation("visit", timedelta(hours=12))
+    assert await after.get_conversations("assist") == {}
+    assert await after.get_conversations("visit") == {(501, 501): 2}
+    await after.flush()
+    assert await _rows(sessions, ConversationState) == 1
