@@ -203,7 +203,8 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         """Write whatever is still pending (the application calls this when it stops)."""
         if self._writer is not None:
             await asyncio.shield(self._writer)
-        await self._write()
+        while await self._write():
+            pass
 
     # ------------------------------------------------------------------ writing
 
@@ -232,14 +233,17 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
     async def _write_after_round(self) -> None:
         # Let the other update_* calls of this round add their changes first.
         await asyncio.sleep(0)
-        await self._write()
+        # Changes queued while a batch was being written go in the next batch of this task.
+        while await self._write():
+            pass
 
-    async def _write(self) -> None:
+    async def _write(self) -> bool:
+        """Write what is pending in one transaction; whether anything was written."""
         conversations, self._pending_conversations = self._pending_conversations, {}
         users, self._pending_users = self._pending_users, {}
         chats, self._pending_chats = self._pending_chats, {}
         if not (conversations or users or chats):
-            return
+            return False
         now = self._clock()
         try:
             async with self._uow() as uow:
@@ -254,13 +258,14 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
             _requeue(self._pending_conversations, conversations)
             _requeue(self._pending_users, users)
             _requeue(self._pending_chats, chats)
-            return
+            return False
         for (name, key_text), text in conversations.items():
             self._remember(f"conversation:{name}", key_text, text)
         for user_id, text in users.items():
             self._remember("user", user_id, text)
         for chat_id, text in chats.items():
             self._remember("chat", chat_id, text)
+        return True
 
     def _remember(self, kind: str, ident: object, text: str | None) -> None:
         if text is None:

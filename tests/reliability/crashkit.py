@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.client import ControlClient
+from tests.e2e.conftest import Stack
 from tests.e2e.visitkit import HOME, Helper, button_data, camera_photo
 
 # A step waits this long for its answer: longer than a restart on a loaded machine.
@@ -187,3 +188,9 @@ def pauses(kills: int, seed: int) -> list[float]:
     """Seconds between kills: random, so kills land at different steps of conversations."""
     rng = random.Random(seed)
     return [rng.uniform(1.0, 6.0) for _ in range(kills)]
+
+
+def kill_and_restart(stack: Stack) -> None:
+    """SIGKILL the bot and start it again, allowing a slow start on a loaded machine."""
+    stack.bot.stop(kill=True)
+    stack.bot.start(stack.control_url, ready_timeout=180)

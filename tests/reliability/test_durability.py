@@ -149,7 +149,7 @@ async def test_sigkill_at_random_points_keeps_confirmed_records_exactly_once(
     )
     for i, pause in enumerate(crashkit.pauses(crashkit.KILLS, seed)):
         await asyncio.sleep(pause)
-        await asyncio.to_thread(stack.restart_bot, kill=True)
+        await asyncio.to_thread(crashkit.kill_and_restart, stack)
         kills.append(i)
     stop.set()
     await asyncio.wait_for(asyncio.gather(*actors), timeout=600)

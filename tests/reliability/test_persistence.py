@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -119,3 +120,17 @@ async def test_a_conversation_idle_past_its_own_timeout_is_not_resumed(
     assert await after.get_conversations("visit") == {(501, 501): 2}
     await after.flush()
     assert await _rows(sessions, ConversationState) == 1
+
+
+async def test_changes_made_while_a_batch_is_written_are_written_too(
+    uows: Callable[[], UnitOfWork], sessions: SessionFactory
+) -> None:
+    clock = Clock()
+    persistence = _persistence(uows, clock)
+    await persistence.get_conversations("visit")
+    first = asyncio.create_task(persistence.update_user_data(601, {"language": "en"}))
+    for _ in range(3):  # the round's task starts, yields once, swaps and begins writing
+        await asyncio.sleep(0)
+    await persistence.update_user_data(602, {"language": "zh-CN"})
+    await first
+    assert await _rows(sessions, UserState) == 2
