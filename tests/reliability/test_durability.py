@@ -193,7 +193,12 @@ async def test_sigkill_at_random_points_keeps_confirmed_records_exactly_once(
     assert all(bodies[b] == 1 for b in reports.confirmed), (reports.confirmed, bodies)
     assert not bodies or max(bodies.values()) == 1
     confirmed = sum(len(t.confirmed) for t in tallies.values())
-    print(f"crash test: {confirmed} visits and {len(reports.confirmed)} reports confirmed")
+    assisted = sum(len(t.assistance) for t in tallies.values())
+    benefits = sum(len(t.benefits) for t in tallies.values())
+    print(
+        f"crash test: confirmed {confirmed} visits, {assisted} assistance records, "
+        f"{benefits} benefit changes, {len(reports.confirmed)} complaints"
+    )
 
 
 async def test_every_update_delivered_twice_gives_one_record_and_one_reply(
