@@ -11,20 +11,13 @@ import asyncio
 import logging
 import signal
 import warnings
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    AIORateLimiter,
-    Application,
-    ApplicationBuilder,
-    ContextTypes,
-    ConversationHandler,
-    Defaults,
-)
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
 from bot.botapi import BotApiClient
@@ -155,7 +148,8 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
     # One group: the first matching handler wins, so the catch-alls come last.
     handlers = all_handlers()
     app.add_handlers(handlers)
-    _expire_like_their_timeouts(app, handlers)
+    if isinstance(app.persistence, DatabasePersistence):
+        app.persistence.follow_timeouts(handlers)
     # Guards see every update first; one that answers stops it there.
     app.add_handlers(guards(), group=-1)
     # Before everything: a redelivered update (same id) is handled once.
@@ -164,20 +158,6 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
     if app.job_queue is not None:
         schedule_complaint_reminders(app.job_queue, settings.tz)
     return app
-
-
-def _expire_like_their_timeouts(app: BotApp, handlers: Sequence[object]) -> None:
-    """A conversation idle past its timeout before a restart is not resumed after it."""
-    persistence = app.persistence
-    if not isinstance(persistence, DatabasePersistence):
-        return
-    for handler in handlers:
-        if isinstance(handler, ConversationHandler) and handler.persistent and handler.name:
-            timeout = handler.conversation_timeout
-            if isinstance(timeout, int | float):
-                timeout = timedelta(seconds=timeout)
-            if timeout is not None:
-                persistence.expire_conversation(handler.name, timeout)
 
 
 @asynccontextmanager

@@ -14,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext import BasePersistence, ConversationHandler, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.state_codec import StateCodec, StateCodecError
@@ -72,6 +72,21 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
     def expire_conversation(self, name: str, after: timedelta) -> None:
         """Do not resume conversation `name` once it has been idle for `after`."""
         self._timeouts[name] = after
+
+    @property
+    def timeouts(self) -> dict[str, timedelta]:
+        """Each conversation's idle time after which it is not resumed."""
+        return dict(self._timeouts)
+
+    def follow_timeouts(self, handlers: Iterable[object]) -> None:
+        """Expire each persistent conversation among `handlers` after its own timeout."""
+        for handler in handlers:
+            if isinstance(handler, ConversationHandler) and handler.persistent and handler.name:
+                timeout = handler.conversation_timeout
+                if isinstance(timeout, int | float):
+                    timeout = timedelta(seconds=timeout)
+                if timeout is not None:
+                    self.expire_conversation(handler.name, timeout)
 
     # ------------------------------------------------------------------ loading at start
 

@@ -6,8 +6,12 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from pydantic import SecretStr
 from sqlalchemy import func, select
+from telegram.ext import ConversationHandler
 
+from bot.app import build_application
+from bot.config import Settings
 from bot.domain.visits import VisitDraft
 from bot.persistence import DatabasePersistence
 from bot.state_codec import StateCodec
@@ -134,3 +138,26 @@ async def test_changes_made_while_a_batch_is_written_are_written_too(
     await persistence.update_user_data(602, {"language": "zh-CN"})
     await first
     assert await _rows(sessions, UserState) == 2
+
+
+def test_the_application_persists_the_right_conversations_with_their_timeouts(
+    plain_settings: Settings,
+) -> None:
+    app = build_application(plain_settings.model_copy(update={"token": SecretStr("1:TEST")}))
+    persistence = app.persistence
+    assert isinstance(persistence, DatabasePersistence)
+    persistent = {
+        h.name: h.conversation_timeout
+        for group in app.handlers.values()
+        for h in group
+        if isinstance(h, ConversationHandler) and h.persistent
+    }
+    # The anonymous conversations are never persisted.
+    assert set(persistent) == {
+        "visit",
+        "assist",
+        "household-edit",
+        "complaint-action",
+        "flag-clear",
+    }
+    assert persistence.timeouts == persistent
