@@ -29,6 +29,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from bot.domain.vocabulary import OrgKind, Role
 from bot.photos import GeoPoint
 from bot.photos.synthetic import camera_jpeg
@@ -36,7 +38,7 @@ from emulator.client import ControlClient
 from emulator.processes import BotProcess, EmulatorProcess, bot_env
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
-from storage.models import Household, OrgUnit, Pairing, User
+from storage.models import Household, OrgUnit, Pairing, User, UserState
 
 FIRST_ID = 900_001
 HOME = (26.58, 106.71)
@@ -191,6 +193,16 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+async def _state_rows(db_url: str) -> int:
+    """Users whose conversation state the bot wrote (durable conversations are on)."""
+    engine = create_engine(db_url)
+    try:
+        async with session_factory(engine)() as session:
+            return int(await session.scalar(select(func.count()).select_from(UserState)) or 0)
+    finally:
+        await engine.dispose()
+
+
 def main() -> None:
     """Run both bots under the same load and print the figures."""
     parser = argparse.ArgumentParser(prog="python -m bench.ingest")
@@ -266,6 +278,7 @@ def main() -> None:
     finally:
         emulator.stop()
 
+    state_rows = asyncio.run(_state_rows(db_url))
     updates = users * steps
     echo_rate = updates / results["echo"][0]
     our_rate = updates / results["visits"][0]
@@ -280,6 +293,7 @@ def main() -> None:
     queued = _percentile(results["visits"][1], 0.5) * 1000
     print(f"visit flow: {our_rate:.1f} updates/s (p50 {queued:.1f} ms while saturated)")
     print(f"at a human pace: {paced_rate:.1f} updates/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    print(f"durable conversation state: written for {state_rows} users")
     print(
         f"CPU per update: echo bot {cpu['echo'] / updates * 1000:.1f} ms, our bot "
         f"{cpu['visits'] / updates * 1000:.1f} ms, emulator during our run "
@@ -312,6 +326,13 @@ def main() -> None:
             "unit": "x",
             "goal": ">= 0.5",
             "met": ratio >= 0.5,
+        },
+        {
+            "name": "users_with_stored_state",
+            "value": state_rows,
+            "unit": "users",
+            "goal": "> 0 (persistence on)",
+            "met": state_rows > 0,
         },
         {
             "name": "paced_step_p50",

@@ -24,13 +24,18 @@ from bot.botapi import BotApiClient
 from bot.config import Settings
 from bot.context import REMINDERS_KEY, RUNTIME_KEY, BotApp, BotContext
 from bot.domain.reminders import ReminderRules, parse_quiet_hours, parse_schedule
+from bot.persistence import DatabasePersistence
 from bot.photos import warm_up
 from bot.runtime import Runtime, build_runtime, migrate
 from bot.services.reminder_service import ChoreRules, ReminderService
 from bot.services.reminders import Messenger
+from bot.state_codec import StateCodec
 from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
 from handlers import all_handlers, guards, on_error, set_default_commands
+from handlers.duplicates import SeenUpdates
+from handlers.duplicates import guard as duplicate_guard
+from handlers.state_types import STATE_TYPES
 from reminders.complaints import schedule as schedule_complaint_reminders
 from reminders.ptb import PtbMessenger, install
 from reminders.rectifications import schedule as schedule_rectifications
@@ -82,6 +87,19 @@ def build_reminder_service(runtime: Runtime, messenger: Messenger) -> ReminderSe
     )
 
 
+def build_persistence(runtime: Runtime) -> DatabasePersistence:
+    """Conversation state in the runtime's database, so a restart resumes open conversations."""
+    settings = runtime.settings
+    return DatabasePersistence(
+        runtime.uow,
+        StateCodec(STATE_TYPES),
+        ttl=timedelta(days=settings.state_ttl_days),
+        clock=runtime.now,
+        update_interval=settings.state_flush_seconds,
+        ready=lambda: prepare(runtime),
+    )
+
+
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     runtime: Runtime = app.bot_data[RUNTIME_KEY]
     await prepare(runtime)
@@ -118,6 +136,7 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
         .request(AiohttpRequest(pool_size=64))
         .get_updates_request(AiohttpRequest(pool_size=2))
         .post_init(_post_init)
+        .persistence(build_persistence(runtime))
         .post_shutdown(_post_shutdown)
     )
     if settings.send_rate > 0:
@@ -128,9 +147,14 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
     app: BotApp = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
     # One group: the first matching handler wins, so the catch-alls come last.
-    app.add_handlers(all_handlers())
+    handlers = all_handlers()
+    app.add_handlers(handlers)
+    if isinstance(app.persistence, DatabasePersistence):
+        app.persistence.follow_timeouts(handlers)
     # Guards see every update first; one that answers stops it there.
     app.add_handlers(guards(), group=-1)
+    # Before everything: a redelivered update (same id) is handled once.
+    app.add_handler(duplicate_guard(SeenUpdates()), group=-2)
     app.add_error_handler(on_error)
     if app.job_queue is not None:
         schedule_complaint_reminders(app.job_queue, settings.tz)

@@ -140,6 +140,12 @@ class Settings(BaseSettings):
         default=7, ge=1, le=365, description="age after which unsaved drafts' photos are deleted"
     )
     housekeeping_hour: int = Field(default=3, ge=0, le=23, description="local hour of chores")
+    state_ttl_days: int = Field(
+        default=7, ge=1, le=90, description="days an untouched conversation is kept for"
+    )
+    state_flush_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="seconds between writes of conversation state"
+    )
     log_level: str = "INFO"
     appraisal_weights: str = Field(
         default=DEFAULT_WEIGHTS, description="weights of the four appraisal criteria"

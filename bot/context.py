@@ -41,7 +41,8 @@ async def current_user(update: Update, context: BotContext) -> Actor | None:
     if sender is None:
         return None
     cached = context.user_data.get(USER_KEY) if context.user_data is not None else None
-    now = time.monotonic()
+    # Wall-clock time: the cache is kept with the chat's data across a restart.
+    now = time.time()
     if isinstance(cached, tuple) and len(cached) == 2 and cached[0] > now:
         remembered = cached[1]
         return remembered if isinstance(remembered, Actor) else None

@@ -23,11 +23,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--enforce-limits", action="store_true", help="answer 429 on flood, as Telegram does"
     )
+    parser.add_argument(
+        "--redeliver", action="store_true", help="deliver every update twice, some out of order"
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
 
     def ready(emu: Emulator) -> None:
+        for bot in emu.world.bots.values():
+            bot.set_redelivery(args.redeliver)
         # One parseable line, so scripts that start us can find the port.
         print(f"emulator listening on {emu.root_url} token={emu.token}", flush=True)
 

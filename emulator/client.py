@@ -418,6 +418,10 @@ class ControlClient:
         """Answer 429 on flood (enforce=True) or only record violations."""
         await self._call("POST", "/limits", json={"enforce": enforce})
 
+    async def set_redelivery(self, *, on: bool) -> None:
+        """Deliver every update twice, some out of order, as a retrying webhook would."""
+        await self._call("POST", "/redelivery", json={"on": on})
+
     async def set_fault(
         self,
         kind: str,

@@ -263,6 +263,13 @@ def setup_control(app: web.Application, emu: Emulator) -> None:
         emu.limiter.enforce = bool(body.get("enforce", False))
         return {"ok": True, "enforce": emu.limiter.enforce}
 
+    async def set_redelivery(request: web.Request) -> Any:
+        body, _ = await _body(request)
+        on = bool(body.get("on", False))
+        for bot in emu.world.bots.values():
+            bot.set_redelivery(on)
+        return {"ok": True, "on": on}
+
     async def add_fault(request: web.Request) -> Any:
         body, _ = await _body(request)
         return emu.faults.add(body).json()
@@ -332,6 +339,7 @@ def setup_control(app: web.Application, emu: Emulator) -> None:
         ("GET", "/control/violations", violations),
         ("POST", "/control/violations/reset", reset_violations),
         ("POST", "/control/limits", set_limits),
+        ("POST", "/control/redelivery", set_redelivery),
         ("POST", "/control/faults", add_fault),
         ("GET", "/control/faults", list_faults),
         ("DELETE", "/control/faults", clear_faults),

@@ -277,6 +277,10 @@ class BotState:
         self._answered = asyncio.Event()
         self.answer_waiters = 0  # control-API requests parked in wait_callback_answer
         self.poll_generation = 0
+        # Redelivery (a webhook retrying, /control/redelivery): every update is queued twice,
+        # and every other one's second copy only after the next update, out of order.
+        self.redeliver = False
+        self._late_copy: tuple[int, str, JSON] | None = None
 
     def record_answer(self, answer: JSON) -> None:
         """Keep an answerCallbackQuery call and wake those waiting for it."""
@@ -315,12 +319,30 @@ class BotState:
             return None
         update = {"update_id": update_id, kind: payload}
         self.updates.append((update_id, kind, update))
+        if self.redeliver:
+            self._queue_again((update_id, kind, update))
         if len(self.updates) > MAX_KEPT_UPDATES:
             self.updates.popleft()
         event, self._arrived = self._arrived, asyncio.Event()
         event.set()
         self.webhook_wakeup.set()
         return update
+
+    def _queue_again(self, entry: tuple[int, str, JSON]) -> None:
+        late, self._late_copy = self._late_copy, None
+        if late is not None:
+            self.updates.append(late)
+        if entry[0] % 2:
+            self._late_copy = entry
+        else:
+            self.updates.append(entry)
+
+    def set_redelivery(self, on: bool) -> None:
+        """Deliver every update twice, some out of order (off: release a held copy)."""
+        self.redeliver = on
+        if not on and self._late_copy is not None:
+            self.updates.append(self._late_copy)
+            self._late_copy = None
 
     def kick(self) -> None:
         """Wake every long poll of this bot without adding an update."""
@@ -336,6 +358,10 @@ class BotState:
             return
         while q and q[0][0] < offset:
             q.popleft()
+        if any(u[0] < offset for u in q):  # a redelivered copy queued behind a newer update
+            kept = [u for u in q if u[0] >= offset]
+            q.clear()
+            q.extend(kept)
 
     async def wait_update(self, seconds: float) -> None:
         """Wait until some update arrives, or the timeout."""

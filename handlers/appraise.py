@@ -345,6 +345,7 @@ def handlers(menu: MenuActions) -> list[BaseHandler[Update, BotContext, object]]
             MessageHandler(new & ~filters.COMMAND & ~filters.StatusUpdate.ALL, remind),
         ],
         name="appraisal-adjust",
+        persistent=True,  # resumed after a restart (bot/persistence.py)
         conversation_timeout=timedelta(hours=1),
         allow_reentry=True,
     )

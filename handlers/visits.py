@@ -93,6 +93,7 @@ def handlers(menu: MenuActions) -> list[BaseHandler[Update, BotContext, object]]
             MessageHandler(new & ~filters.COMMAND & ~filters.StatusUpdate.ALL, remind_step),
         ],
         name="visit",
+        persistent=True,  # resumed after a restart (bot/persistence.py)
         conversation_timeout=timedelta(hours=12),
         allow_reentry=True,
     )

@@ -19,6 +19,7 @@ from storage.queries.photos import PhotoQueries
 from storage.queries.records import RecordQueries
 from storage.queries.reminders import ReminderQueries
 from storage.queries.review import ReviewQueries
+from storage.queries.state import StateQueries
 from storage.queries.visits import VisitQueries
 
 
@@ -40,6 +41,7 @@ class UnitOfWork:
     reminders: ReminderQueries
     oversight: OversightQueries
     appraisal: AppraisalQueries
+    state: StateQueries
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -56,6 +58,7 @@ class UnitOfWork:
         self.reminders = ReminderQueries(self.session)
         self.oversight = OversightQueries(self.session)
         self.appraisal = AppraisalQueries(self.session)
+        self.state = StateQueries(self.session)
         return self
 
     async def __aexit__(

@@ -1,6 +1,6 @@
 """Summaries, helpers and drill-down for the bureau's overseers, always within their scope.
 
-The month's standings come from `bot.services.reminders.standings` (the one quota rule);
+The month's standings come from `bot.services.reminders.scoped_standings` (the one quota rule);
 exit readiness and the watch from `bot.domain.households`. Anything outside the reader's
 scope reads as "not found", whether it was typed or came from a forged button.
 """
@@ -38,7 +38,7 @@ from bot.domain.script import fold
 from bot.domain.vocabulary import HouseholdStatus, OrgKind
 from bot.services.households import current_guarantees, guarantee_values, income_values
 from bot.services.oversight_summary import HelperOversight, helper_oversight
-from bot.services.reminders import standings, within
+from bot.services.reminders import households_within, scoped_standings
 from storage.queries.oversight import UnitRow
 from storage.uow import UnitOfWork
 
@@ -76,10 +76,10 @@ async def _months(
 ) -> list[tuple[str, HelperMonth]]:
     """Each helper's month, cut to the scope (helpers with nothing in it left out)."""
     out = []
-    for lines in await standings(uow, period, default_quota):
-        seen = within(lines, scope)
-        if seen is not None:
-            out.append((seen.name, seen.month))
+    for lines in await scoped_standings(uow, period, default_quota):
+        kept = households_within(lines, scope)
+        if kept:
+            out.append((lines.standing.name, HelperMonth(period=period, households=kept)))
     return out
 
 

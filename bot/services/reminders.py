@@ -158,15 +158,20 @@ async def scoped_standings(uow: UnitOfWork, period: int, default_quota: int) -> 
     return out
 
 
-def within(lines: HelperLines, scope: Scope) -> Standing | None:
-    """The part of a helper's month an admin's scope covers (None: none of it)."""
+def households_within(lines: HelperLines, scope: Scope) -> tuple[HouseholdMonth, ...]:
+    """The households of a helper's month that an admin's scope covers."""
     if not scope.covers_department(lines.department_id):
-        return None
-    kept = tuple(
+        return ()
+    return tuple(
         h
         for h, path in zip(lines.households, lines.village_paths, strict=True)
         if scope.covers_org(path)
     )
+
+
+def within(lines: HelperLines, scope: Scope) -> Standing | None:
+    """The part of a helper's month an admin's scope covers (None: none of it)."""
+    kept = households_within(lines, scope)
     if not kept:
         return None
     month = HelperMonth(period=lines.standing.totals.period, households=kept)

@@ -21,6 +21,7 @@ from storage.models.records import (
     IncomeEntry,
 )
 from storage.models.reminders import Nudge, Unreachable
+from storage.models.state import ChatState, ConversationState, UserState
 from storage.models.visits import Photo, Visit, VisitFlag
 
 __all__ = [
@@ -28,10 +29,12 @@ __all__ = [
     "Assistance",
     "AuditEntry",
     "BenefitEnrolment",
+    "ChatState",
     "Complaint",
     "ComplaintAttachment",
     "ComplaintMessage",
     "ComplaintNote",
+    "ConversationState",
     "Department",
     "GuaranteeRecord",
     "HelpPlan",
@@ -48,6 +51,7 @@ __all__ = [
     "SpotCheck",
     "Unreachable",
     "User",
+    "UserState",
     "Visit",
     "VisitFlag",
 ]
