@@ -1,0 +1,139 @@
+"""Local features of a photo: ORB keypoints and binary descriptors, extracted at a bounded size.
+
+The fingerprint (bot/photos/hashing.py) is a global summary and loses a cropped or
+letterboxed copy; local features survive crops, bars, rotation and rescaling because each
+describes a small patch. They are extracted once per photo at `MAX_SIDE` after uniform
+borders (a screenshot's bars) are trimmed, and stored with `to_bytes()` (about 3.5 KB).
+The coordinates refer to `prepare_grey(image)`, which verification reproduces exactly.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+# Longer side of the image features are extracted from: enough detail for a 25 % crop to keep
+# ~100 keypoints, small enough that extraction takes a few milliseconds.
+MAX_SIDE = 640
+# Keypoints kept per photo. 96 x (32-byte descriptor + 4-byte position) = 3,456 bytes keeps a
+# photo's features under the index's 4 KB budget.
+STORED_POINTS = 96
+# A row or column at the border whose grey values vary by less than this (0..255) is part of
+# a bar (letterbox, screenshot background) and is cut off before extraction.
+_BAR_STDDEV = 6.0
+_BAR_MAX_SHARE = 0.45
+
+# Greyscale uint8 images; numpy's precise dtypes do not survive OpenCV's loosely typed calls.
+Grey = np.ndarray[Any, Any]
+
+_MAGIC = b"LF"
+_VERSION = 1
+_HEADER = struct.Struct("<2sBHHH")  # magic, version, width, height, count
+# Positions are stored as fixed-point uint16: 1/64 pixel steps up to 1023 pixels.
+_POINT_SCALE = 64.0
+
+
+@dataclass(frozen=True)
+class LocalFeatures:
+    """Keypoints and binary descriptors of one photo, in the coordinates of its bounded image."""
+
+    width: int
+    height: int
+    points: np.ndarray[Any, np.dtype[np.float32]]  # (N, 2) x, y
+    descriptors: np.ndarray[Any, np.dtype[np.uint8]]  # (N, 32) ORB bits
+
+    def __len__(self) -> int:
+        return int(self.points.shape[0])
+
+    def to_bytes(self) -> bytes:
+        """A compact, versioned encoding: 8-byte header, then 36 bytes per keypoint."""
+        count = len(self)
+        fixed = np.clip(np.rint(self.points * _POINT_SCALE), 0, 65535).astype("<u2")
+        header = _HEADER.pack(_MAGIC, _VERSION, self.width, self.height, count)
+        body: bytes = fixed.tobytes() + np.ascontiguousarray(self.descriptors).tobytes()
+        return header + body
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LocalFeatures:
+        """Decode `to_bytes()` output; ValueError when it is not such an encoding."""
+        if len(data) < _HEADER.size:
+            raise ValueError("local features: too short")
+        magic, version, width, height, count = _HEADER.unpack_from(data)
+        if magic != _MAGIC or version != _VERSION:
+            raise ValueError(f"local features: unknown encoding {magic!r} v{version}")
+        if len(data) != _HEADER.size + count * 36:
+            raise ValueError("local features: wrong length")
+        start = _HEADER.size
+        fixed = np.frombuffer(data, dtype="<u2", count=count * 2, offset=start)
+        points = (fixed.astype(np.float32) / _POINT_SCALE).reshape(count, 2)
+        descriptors = np.frombuffer(
+            data, dtype=np.uint8, count=count * 32, offset=start + count * 4
+        )
+        return cls(width, height, points, descriptors.reshape(count, 32).copy())
+
+
+def _trim_bars(grey: Grey) -> Grey:
+    """Cut off uniform rows and columns at the borders, at most `_BAR_MAX_SHARE` per edge."""
+    h, w = grey.shape
+    row_flat = grey.std(axis=1) < _BAR_STDDEV
+    col_flat = grey.std(axis=0) < _BAR_STDDEV
+
+    def run(flags: np.ndarray[Any, Any], limit: int) -> int:
+        count = 0
+        while count < limit and flags[count]:
+            count += 1
+        return count
+
+    top = run(row_flat, int(h * _BAR_MAX_SHARE))
+    bottom = run(row_flat[::-1], int(h * _BAR_MAX_SHARE))
+    left = run(col_flat, int(w * _BAR_MAX_SHARE))
+    right = run(col_flat[::-1], int(w * _BAR_MAX_SHARE))
+    return grey[top : h - bottom, left : w - right]
+
+
+def prepare_grey(image: Image.Image) -> Grey:
+    """The upright, bar-trimmed greyscale image at `MAX_SIDE` that features refer to."""
+    upright = ImageOps.exif_transpose(image)
+    grey = upright if upright.mode == "L" else upright.convert("L")
+    # Trimming at a coarse size first keeps the bar search cheap on 12-megapixel photos.
+    if max(grey.size) > 2 * MAX_SIDE:
+        grey = grey.reduce(max(1, max(grey.size) // (2 * MAX_SIDE)))
+    array = _trim_bars(np.asarray(grey, dtype=np.uint8))
+    h, w = array.shape
+    scale = MAX_SIDE / max(h, w)
+    if scale < 1:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        array = cv2.resize(array, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(array)
+
+
+def _orb(count: int) -> Any:
+    return cv2.ORB.create(
+        nfeatures=count,
+        scaleFactor=1.2,
+        nlevels=8,
+        edgeThreshold=19,
+        patchSize=19,
+        fastThreshold=10,
+    )
+
+
+def features_of_grey(grey: Grey, count: int = STORED_POINTS) -> LocalFeatures:
+    """ORB features of an already prepared greyscale image, the `count` strongest."""
+    h, w = grey.shape
+    keypoints, descriptors = _orb(count).detectAndCompute(grey, None)
+    if descriptors is None or not keypoints:
+        return LocalFeatures(w, h, np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8))
+    order = sorted(range(len(keypoints)), key=lambda i: -keypoints[i].response)[:count]
+    points = np.array([keypoints[i].pt for i in order], dtype=np.float32).reshape(-1, 2)
+    return LocalFeatures(w, h, points, np.ascontiguousarray(descriptors[order], dtype=np.uint8))
+
+
+def extract_features(image: Image.Image) -> LocalFeatures:
+    """Local features of a photo (any size), for storage and the geometric check."""
+    return features_of_grey(prepare_grey(image))
