@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.domain.households import CaseRules
 from bot.domain.visits import VisitRules
 from bot.evidence import EvidenceRules
-from bot.services.photo_index import PhotoIndex
+from bot.services.archive_search import ArchiveSearch, SearchRules
 from bot.services.visits import VisitRulebook
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.migrate import upgrade
@@ -58,15 +58,18 @@ class Runtime:
     engine: AsyncEngine
     sessions: SessionFactory
     clock: Callable[[], datetime] = field(default=_utcnow)
-    photo_index: PhotoIndex = field(default_factory=PhotoIndex)
     rules: VisitRulebook = field(init=False)
     cases: CaseRules = field(init=False)
+    archive: ArchiveSearch = field(init=False)
     # Set once the database is migrated and the caches are warm (see bot.app.prepare).
     prepared: bool = False
 
     def __post_init__(self) -> None:
         self.rules = rulebook_from(self.settings)
         self.cases = case_rules_from(self.settings)
+        self.archive = ArchiveSearch(
+            self.uow, SearchRules(self.settings.data_dir, self.rules.evidence), self.now
+        )
 
     def now(self) -> datetime:
         """Current time in UTC (a fixed clock in tests)."""

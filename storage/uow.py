@@ -13,6 +13,7 @@ from storage.queries.audit import record
 from storage.queries.complaints import ComplaintQueries
 from storage.queries.households import HouseholdQueries
 from storage.queries.people import PeopleQueries
+from storage.queries.photo_search import PhotoSearchQueries
 from storage.queries.photos import PhotoQueries
 from storage.queries.records import RecordQueries
 from storage.queries.reminders import ReminderQueries
@@ -36,6 +37,7 @@ class UnitOfWork:
     complaints: ComplaintQueries
     records: RecordQueries
     reminders: ReminderQueries
+    photo_search: PhotoSearchQueries
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -50,6 +52,7 @@ class UnitOfWork:
         self.complaints = ComplaintQueries(self.session)
         self.records = RecordQueries(self.session)
         self.reminders = ReminderQueries(self.session)
+        self.photo_search = PhotoSearchQueries(self.session)
         return self
 
     async def __aexit__(

@@ -7,13 +7,21 @@ from bot.evidence.model import (
     REUSE_DISTANCE,
     EvidenceRules,
     Flag,
+    GeometricReuse,
     NeighbourVisit,
     PhotoEvidence,
     PriorPhoto,
     SharedLocation,
     VisitEvidence,
 )
-from bot.evidence.rules import accuracy_credit, check_visit, visit_point
+from bot.evidence.rules import (
+    accuracy_credit,
+    check_visit,
+    geometric_flag,
+    prior_names,
+    reuse_flags,
+    visit_point,
+)
 
 __all__ = [
     "FLAG_ORDER",
@@ -21,6 +29,7 @@ __all__ = [
     "EvidenceRules",
     "Flag",
     "FlagKind",
+    "GeometricReuse",
     "NeighbourVisit",
     "PhotoEvidence",
     "PriorPhoto",
@@ -28,7 +37,10 @@ __all__ = [
     "VisitEvidence",
     "accuracy_credit",
     "check_visit",
+    "geometric_flag",
     "haversine_m",
+    "prior_names",
+    "reuse_flags",
     "speed_kmh",
     "visit_point",
 ]

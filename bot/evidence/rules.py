@@ -11,6 +11,7 @@ from bot.evidence.model import (
     FLAG_ORDER,
     EvidenceRules,
     Flag,
+    GeometricReuse,
     PhotoEvidence,
     PriorPhoto,
     SharedLocation,
@@ -187,6 +188,11 @@ def _check_times(evidence: VisitEvidence, rules: EvidenceRules) -> Iterator[Flag
     yield from after
 
 
+def reuse_flags(evidence: VisitEvidence, rules: EvidenceRules) -> list[Flag]:
+    """The duplicate and near-duplicate flags alone (the search after the save uses them)."""
+    return list(_check_reuse(evidence, rules))
+
+
 def _check_reuse(evidence: VisitEvidence, rules: EvidenceRules) -> Iterator[Flag]:
     priors = [p for p in evidence.prior_photos if p.visit_id != evidence.visit_id]
     for index, photo in enumerate(evidence.photos):
@@ -201,6 +207,8 @@ def _check_reuse(evidence: VisitEvidence, rules: EvidenceRules) -> Iterator[Flag
             "other_household_id": prior.household_id,
             "distance": distance,
             "matches": matches,
+            "stage": "fingerprint",
+            **prior_names(prior),
         }
         if prior.sha256 == photo.sha256:
             yield Flag(
@@ -213,6 +221,37 @@ def _check_reuse(evidence: VisitEvidence, rules: EvidenceRules) -> Iterator[Flag
                 "a near copy of the photo was already used in another visit",
                 numbers,
             )
+
+
+def prior_names(prior: PriorPhoto) -> dict[str, float | int | str]:
+    """The other visit's day, helper and household, for the office's sentence."""
+    if prior.local_day is None:
+        return {}
+    return {
+        "other_day": prior.local_day.isoformat(),
+        "other_helper": prior.helper_name,
+        "other_household": prior.household_name,
+    }
+
+
+def geometric_flag(photo_index: int, found: GeometricReuse) -> Flag:
+    """The flag for a photo that local features matched to a prior visit's photo."""
+    prior = found.prior
+    return Flag(
+        FlagKind.NEAR_DUPLICATE_PHOTO,
+        "a cropped, scaled or turned copy of the photo was already used in another visit",
+        {
+            "photo_index": photo_index,
+            "other_visit_id": prior.visit_id,
+            "other_helper_id": prior.helper_id,
+            "other_household_id": prior.household_id,
+            "stage": "geometric",
+            "matches": found.matches,
+            "scale": round(found.scale, 3),
+            "crop_pct": round(found.cropped * 100),
+            **prior_names(prior),
+        },
+    )
 
 
 def _closest_prior(

@@ -4,6 +4,7 @@ from storage.models.complaints import ComplaintAttachment, ComplaintMessage, Com
 from storage.models.org import Department, OrgUnit
 from storage.models.oversight import Appraisal, AuditEntry, Complaint, Invite, SpotCheck
 from storage.models.people import Household, Pairing, User
+from storage.models.photo_search import PhotoHashChunk, PhotoWord
 from storage.models.records import (
     Assessment,
     Assistance,
@@ -37,6 +38,8 @@ __all__ = [
     "OrgUnit",
     "Pairing",
     "Photo",
+    "PhotoHashChunk",
+    "PhotoWord",
     "SpotCheck",
     "Unreachable",
     "User",
