@@ -167,6 +167,6 @@ class GeometricReuse:
     prior: PriorPhoto
     matches: int
     # Linear scale from the prior photo to this one, and the share (0..1) of the prior
-    # picture's area that this one no longer shows.
+    # picture's sides that this one no longer shows (1 - square root of the kept area).
     scale: float
     cropped: float

@@ -14,6 +14,7 @@ import os
 import uuid
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from bot.photos.decode import JPEG, open_image, sniff
@@ -25,10 +26,10 @@ from bot.photos.features import (
     features_of_grey,
     prepare_grey,
 )
+from bot.photos.store import FEATURES_SUFFIX
 
-FEATURES_SUFFIX = ".lf"
 # A new photo looks up the words of more of its keypoints than a stored one is filed under.
-QUERY_POINTS = 300
+QUERY_POINTS = 250
 
 
 def features_relpath(original_relpath: str) -> Path:
@@ -78,6 +79,10 @@ def stored_features(
     return features
 
 
-def query_features(picture: Image.Image) -> LocalFeatures:
-    """Denser features of a photo being searched for (not stored)."""
-    return features_of_grey(prepare_grey(picture), QUERY_POINTS)
+def query_descriptors(picture: Image.Image) -> list[LocalFeatures]:
+    """Denser features of a photo being searched for, and of its mirror image (not stored)."""
+    grey = prepare_grey(picture)
+    # ORB descriptors are not mirror-invariant; a mirrored copy meets its original's words
+    # only through the mirrored query.
+    mirrored = np.ascontiguousarray(grey[:, ::-1])
+    return [features_of_grey(grey, QUERY_POINTS), features_of_grey(mirrored, QUERY_POINTS)]

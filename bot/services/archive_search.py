@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,7 +39,7 @@ from bot.evidence import (
 )
 from bot.evidence.geometric import verify
 from bot.photos import Fingerprint
-from bot.photos.feature_store import load_picture, query_features, stored_features
+from bot.photos.feature_store import load_picture, query_descriptors, stored_features
 from bot.photos.search_keys import (
     QUERY_DESCRIPTORS,
     STORED_DESCRIPTORS,
@@ -62,7 +63,7 @@ class SearchRules:
     data_dir: Path
     evidence: EvidenceRules
     # Photos sharing most words that are verified on their pixels, per photo searched.
-    candidates: int = 5
+    candidates: int = 8
     # A visit saved this long ago and still not searched is the catch-up's to do.
     grace: timedelta = timedelta(minutes=2)
     batch: int = 50
@@ -117,7 +118,10 @@ def _read_photo(rules: SearchRules, probe: _Probe) -> None:
     stored = stored_features(rules.data_dir, probe.photo.file_path, picture)
     if stored is not None:
         probe.words = descriptor_words(stored.descriptors, STORED_DESCRIPTORS)
-    probe.query_words = descriptor_words(query_features(picture).descriptors, QUERY_DESCRIPTORS)
+    words: set[int] = set()
+    for features in query_descriptors(picture):
+        words.update(descriptor_words(features.descriptors, QUERY_DESCRIPTORS))
+    probe.query_words = sorted(words)
 
 
 def _verify_first(
@@ -142,7 +146,8 @@ def _verify_first(
                 prior=priors[row.photo_id],
                 matches=match.inliers,
                 scale=match.scale,
-                cropped=max(0.0, 1.0 - match.overlap),
+                # Overlap is an area; a crop is told by how much of the sides went.
+                cropped=max(0.0, 1.0 - math.sqrt(max(0.0, match.overlap))),
             )
     return None
 
