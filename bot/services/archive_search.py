@@ -281,3 +281,47 @@ class ArchiveSearch:
         """Wait for the searches in flight (at shutdown, and in tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _stored_words(data_dir: Path, photo: PendingPhoto) -> list[int]:
+    """The words a stored photo is filed under (its features stored if new); blocking."""
+    features = stored_features(data_dir, photo.file_path)
+    if features is None:
+        return []
+    return descriptor_words(features.descriptors, STORED_DESCRIPTORS)
+
+
+async def reindex(
+    uows: UnitsOfWork,
+    data_dir: Path,
+    now: datetime,
+    *,
+    batch: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """File photos stored before the index existed, a batch per transaction; how many.
+
+    Resumable: each batch commits with the photos marked indexed, so a rerun goes on where
+    an interrupted one stopped. Nothing is flagged: these photos were compared with the
+    archive when they were saved.
+    """
+    async with uows() as uow:
+        total = await uow.photo_search.count_unindexed()
+    done = after = 0
+    while True:
+        async with uows() as uow:
+            photos = await uow.photo_search.unindexed(after, batch)
+        if not photos:
+            return done
+        words = [await asyncio.to_thread(_stored_words, data_dir, p) for p in photos]
+        async with uows() as uow:
+            for photo, filed in zip(photos, words, strict=True):
+                chunks = fingerprint_chunks(Fingerprint.parse(photo.fingerprint))
+                await uow.photo_search.add_chunks(photo.photo_id, chunks)
+                await uow.photo_search.add_words(photo.photo_id, filed)
+            await uow.photo_search.mark_indexed([p.photo_id for p in photos], now)
+            await uow.commit()
+        after = photos[-1].photo_id
+        done += len(photos)
+        if progress is not None:
+            progress(done, total)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -19,10 +19,10 @@ from bot.domain.visits import DraftLocation, DraftPhoto, VisitDraft
 from bot.photos import GeoPoint, process_photo
 from bot.photos.synthetic import camera_jpeg, make_scene
 from bot.runtime import rulebook_from
-from bot.services.archive_search import ArchiveSearch, SearchRules, search_visit
+from bot.services.archive_search import ArchiveSearch, SearchRules, reindex, search_visit
 from bot.services.visits import save_visit
 from storage.db import SessionFactory
-from storage.models import Photo, PhotoWord, Visit, VisitFlag
+from storage.models import Photo, PhotoHashChunk, PhotoWord, Visit, VisitFlag
 from storage.uow import UnitOfWork
 from tests.factories import make_household, make_user, make_village
 
@@ -217,3 +217,30 @@ async def test_search_cost_and_memory_do_not_grow_with_the_archive(
     assert with_many == with_few
     # The in-memory index this replaced kept ~900 bytes per photo: 2.7 MB for these.
     assert kept < 500_000
+
+
+async def test_reindex_files_older_photos_in_batches_and_resumes(
+    sessions: SessionFactory, settings: Settings, uows: Uows
+) -> None:
+    scene = make_scene(71, (800, 600))
+    helper = await _helper(sessions, "丁", "四家")
+    old = [
+        await _save(uows, settings, helper, image, token)
+        for token, image in (("a", scene), ("b", make_scene(72, (800, 600))))
+    ]
+    async with sessions() as session, session.begin():
+        # As before the index existed: nothing filed.
+        await session.execute(delete(PhotoHashChunk))
+    seen: list[tuple[int, int]] = []
+    assert await reindex(uows, settings.data_dir, NOW, batch=1, progress=lambda *p: seen.append(p))
+    assert seen == [(1, 2), (2, 2)]
+    assert await reindex(uows, settings.data_dir, NOW) == 0  # resumable: nothing left
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(PhotoWord)) > 0
+        filed = await session.scalar(select(func.count(func.distinct(PhotoHashChunk.photo_id))))
+    assert filed == 2
+    copy = await _save(
+        uows, settings, await _helper(sessions, "戊", "五家"), _cropped(scene, 0.2), "c"
+    )
+    await search_visit(uows, copy, _rules(settings), NOW)
+    assert [f["other_visit_id"] for f in await _reuse_flags(sessions, copy)] == [old[0]]
