@@ -27,6 +27,8 @@ STORED_POINTS = 96
 # a bar (letterbox, screenshot background) and is cut off before extraction.
 _BAR_STDDEV = 6.0
 _BAR_MAX_SHARE = 0.45
+_BAR_PROBE_SIDE = 400
+_ORIENTATION = 0x0112
 
 # Greyscale uint8 images; numpy's precise dtypes do not survive OpenCV's loosely typed calls.
 Grey = np.ndarray[Any, Any]
@@ -77,32 +79,37 @@ class LocalFeatures:
         return cls(width, height, points, descriptors.reshape(count, 32).copy())
 
 
+def _bar_run(flat: np.ndarray[Any, Any]) -> int:
+    """How many leading entries of `flat` are True, at most `_BAR_MAX_SHARE` of them."""
+    limit = int(len(flat) * _BAR_MAX_SHARE)
+    count = 0
+    while count < limit and flat[count]:
+        count += 1
+    return count
+
+
 def _trim_bars(grey: Grey) -> Grey:
-    """Cut off uniform rows and columns at the borders, at most `_BAR_MAX_SHARE` per edge."""
+    """Cut off uniform rows and columns at the borders (letterbox and screenshot bars)."""
     h, w = grey.shape
-    row_flat = grey.std(axis=1) < _BAR_STDDEV
-    col_flat = grey.std(axis=0) < _BAR_STDDEV
-
-    def run(flags: np.ndarray[Any, Any], limit: int) -> int:
-        count = 0
-        while count < limit and flags[count]:
-            count += 1
-        return count
-
-    top = run(row_flat, int(h * _BAR_MAX_SHARE))
-    bottom = run(row_flat[::-1], int(h * _BAR_MAX_SHARE))
-    left = run(col_flat, int(w * _BAR_MAX_SHARE))
-    right = run(col_flat[::-1], int(w * _BAR_MAX_SHARE))
+    # The bars are large: finding them on a small copy is as good and much cheaper.
+    step = max(1, max(h, w) // _BAR_PROBE_SIDE)
+    probe = grey[::step, ::step].astype(np.float32)
+    rows = probe.std(axis=1) < _BAR_STDDEV
+    cols = probe.std(axis=0) < _BAR_STDDEV
+    top, bottom = _bar_run(rows) * step, _bar_run(rows[::-1]) * step
+    left, right = _bar_run(cols) * step, _bar_run(cols[::-1]) * step
     return grey[top : h - bottom, left : w - right]
 
 
 def prepare_grey(image: Image.Image) -> Grey:
     """The upright, bar-trimmed greyscale image at `MAX_SIDE` that features refer to."""
-    upright = ImageOps.exif_transpose(image)
-    grey = upright if upright.mode == "L" else upright.convert("L")
-    # Trimming at a coarse size first keeps the bar search cheap on 12-megapixel photos.
-    if max(grey.size) > 2 * MAX_SIDE:
-        grey = grey.reduce(max(1, max(grey.size) // (2 * MAX_SIDE)))
+    if image.getexif().get(_ORIENTATION, 1) != 1:
+        image = ImageOps.exif_transpose(image)
+    # Box reduction by an integer factor first: cheap, and the final resize then stays small.
+    factor = max(1, max(image.size) // MAX_SIDE)
+    if factor > 1:
+        image = image.reduce(factor)
+    grey = image if image.mode == "L" else image.convert("L")
     array = _trim_bars(np.asarray(grey, dtype=np.uint8))
     h, w = array.shape
     scale = MAX_SIDE / max(h, w)
