@@ -130,6 +130,7 @@ ALTERATIONS: dict[str, Callable[[Image.Image, random.Random], Image.Image]] = {
     "crop15": _crop(0.15),
     "crop25": _crop(0.25),
     "screenshot": screenshot,
+    "screenshot_crop15": lambda image, rng: screenshot(_crop(0.15)(image, rng), rng),
     "rotate90": _rotate(Image.Transpose.ROTATE_90),
     "rotate180": _rotate(Image.Transpose.ROTATE_180),
     "rotate270": _rotate(Image.Transpose.ROTATE_270),

@@ -13,7 +13,7 @@ from bot.evidence.model import (
     SharedLocation,
     VisitEvidence,
 )
-from bot.evidence.rules import accuracy_credit, check_visit, visit_point
+from bot.evidence.rules import accuracy_credit, check_visit, geometric_reuse_flag, visit_point
 
 __all__ = [
     "FLAG_ORDER",
@@ -28,6 +28,7 @@ __all__ = [
     "VisitEvidence",
     "accuracy_credit",
     "check_visit",
+    "geometric_reuse_flag",
     "haversine_m",
     "speed_kmh",
     "visit_point",

@@ -123,7 +123,8 @@ def _structure(image: _Array) -> _Array:
 def _aligned(matrix: _Array, a: Grey, b: Grey) -> tuple[_Array, _Array, _Array]:
     """a and b warped onto a, at the comparison size, and where b covers a (boolean)."""
     ha, wa = a.shape
-    factor = min(1.0, _COMPARE_SIDE / max(ha, wa))
+    # Never enlarge b's pixels: a small copy (a screenshot) is compared at its own detail.
+    factor = min(1.0, _COMPARE_SIDE / max(ha, wa), 1 / math.hypot(matrix[0, 0], matrix[1, 0]))
     size = (max(8, round(wa * factor)), max(8, round(ha * factor)))
     # Warp b straight into the small frame: scaling the transform avoids a second resample.
     small = np.array([[factor, 0, 0], [0, factor, 0]], np.float64)
@@ -180,17 +181,23 @@ def pixel_agreement(matrix: _Array, a: Grey, b: Grey) -> float:
 
 def _judge(
     a_feat: LocalFeatures, b_feat: LocalFeatures, a: Grey, b: Grey, mirrored: bool
-) -> GeometricMatch | None:
-    found = _similarity(*_match(a_feat, b_feat))
+) -> GeometricMatch | str:
+    """The match, or why there is none."""
+    src, dst = _match(a_feat, b_feat)
+    found = _similarity(src, dst)
     if found is None:
-        return None
+        return f"no {MIN_INLIERS} of {len(src)} feature matches agree on one transform"
     matrix, inliers = found
     overlap = _overlap(matrix, a, b)
     if overlap < MIN_OVERLAP:
-        return None
+        return f"{inliers} matches agree, but the pictures overlap only {overlap:.0%}"
     agreement = pixel_agreement(matrix, a, b)
     if agreement < MIN_AGREEMENT:
-        return None
+        return (
+            f"{inliers} matches agree, but after alignment only {agreement:.0%} of the "
+            f"textured tiles line up (a copy: >= {MIN_AGREEMENT:.0%}): the same scene, "
+            "photographed again"
+        )
     scale = math.hypot(matrix[0, 0], matrix[1, 0])
     rotation = math.degrees(math.atan2(matrix[1, 0], matrix[0, 0]))
     return GeometricMatch(
@@ -203,6 +210,35 @@ def _judge(
     )
 
 
+def assess(
+    a: LocalFeatures,
+    b: LocalFeatures,
+    a_pixels: Image.Image,
+    b_pixels: Image.Image,
+) -> GeometricMatch | str:
+    """Like `verify`, but say why when the photos are not the same picture."""
+    grey_a = prepare_grey(a_pixels)
+    grey_b = prepare_grey(b_pixels)
+    reasons: list[str] = []
+    # Stored features first: cheap, and enough for most copies.
+    if (a.height, a.width) == grey_a.shape and (b.height, b.width) == grey_b.shape:
+        result = _judge(a, b, grey_a, grey_b, mirrored=False)
+        if isinstance(result, GeometricMatch):
+            return result
+        reasons.append(result)
+    dense_a = features_of_grey(grey_a, DENSE_POINTS)
+    result = _judge(dense_a, features_of_grey(grey_b, DENSE_POINTS), grey_a, grey_b, False)
+    if isinstance(result, GeometricMatch):
+        return result
+    reasons.append(result)
+    flipped = np.ascontiguousarray(grey_b[:, ::-1])
+    mirror = _judge(dense_a, features_of_grey(flipped, DENSE_POINTS), grey_a, flipped, True)
+    if isinstance(mirror, GeometricMatch):
+        return mirror
+    # The unmirrored attempt on dense features is the most telling reason.
+    return reasons[-1]
+
+
 def verify(
     a: LocalFeatures,
     b: LocalFeatures,
@@ -210,16 +246,5 @@ def verify(
     b_pixels: Image.Image,
 ) -> GeometricMatch | None:
     """The evidence that b shows the same picture as a, or None when it does not."""
-    grey_a = prepare_grey(a_pixels)
-    grey_b = prepare_grey(b_pixels)
-    # Stored features first: cheap, and enough for most copies.
-    if (a.height, a.width) == grey_a.shape and (b.height, b.width) == grey_b.shape:
-        match = _judge(a, b, grey_a, grey_b, mirrored=False)
-        if match is not None:
-            return match
-    dense_a = features_of_grey(grey_a, DENSE_POINTS)
-    match = _judge(dense_a, features_of_grey(grey_b, DENSE_POINTS), grey_a, grey_b, False)
-    if match is not None:
-        return match
-    flipped = np.ascontiguousarray(grey_b[:, ::-1])
-    return _judge(dense_a, features_of_grey(flipped, DENSE_POINTS), grey_a, flipped, True)
+    result = assess(a, b, a_pixels, b_pixels)
+    return result if isinstance(result, GeometricMatch) else None

@@ -17,15 +17,21 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from bot.photos.decode import JPEG, check_size, open_image, reduced_request, sniff
+from bot.photos.facts import PhotoRejected
+
 # Longer side of the image features are extracted from: enough detail for a 25 % crop to keep
 # ~100 keypoints, small enough that extraction takes a few milliseconds.
 MAX_SIDE = 640
 # Keypoints kept per photo. 96 x (32-byte descriptor + 4-byte position) = 3,456 bytes keeps a
 # photo's features under the index's 4 KB budget.
 STORED_POINTS = 96
-# A row or column at the border whose grey values vary by less than this (0..255) is part of
-# a bar (letterbox, screenshot background) and is cut off before extraction.
-_BAR_STDDEV = 6.0
+# A row or column at the border is part of a bar (letterbox, screenshot background) and is
+# cut off before extraction when this share of it lies within this many grey levels of its
+# median, and that median is near black or white; the rest may be icons.
+_BAR_TOLERANCE = 10
+_BAR_SHARE = 0.9
+_BAR_DARK = 24
 _BAR_MAX_SHARE = 0.45
 _BAR_PROBE_SIDE = 400
 _ORIENTATION = 0x0112
@@ -88,14 +94,24 @@ def _bar_run(flat: np.ndarray[Any, Any]) -> int:
     return count
 
 
+def _bar_lines(probe: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Which rows of `probe` look like a bar: black or white except for a few icons."""
+    median = np.median(probe, axis=1, keepdims=True)
+    share = (np.abs(probe - median) <= _BAR_TOLERANCE).mean(axis=1)
+    # Only near-black or near-white: a clear sky or a white-washed wall stays in the picture.
+    extreme = (median[:, 0] <= _BAR_DARK) | (median[:, 0] >= 255 - _BAR_DARK)
+    flags: np.ndarray[Any, Any] = (share >= _BAR_SHARE) & extreme
+    return flags
+
+
 def _trim_bars(grey: Grey) -> Grey:
     """Cut off uniform rows and columns at the borders (letterbox and screenshot bars)."""
     h, w = grey.shape
     # The bars are large: finding them on a small copy is as good and much cheaper.
     step = max(1, max(h, w) // _BAR_PROBE_SIDE)
-    probe = grey[::step, ::step].astype(np.float32)
-    rows = probe.std(axis=1) < _BAR_STDDEV
-    cols = probe.std(axis=0) < _BAR_STDDEV
+    probe = grey[::step, ::step].astype(np.int16)
+    rows = _bar_lines(probe)
+    cols = _bar_lines(probe.T)
     top, bottom = _bar_run(rows) * step, _bar_run(rows[::-1]) * step
     left, right = _bar_run(cols) * step, _bar_run(cols[::-1]) * step
     return grey[top : h - bottom, left : w - right]
@@ -139,6 +155,23 @@ def features_of_grey(grey: Grey, count: int = STORED_POINTS) -> LocalFeatures:
     order = sorted(range(len(keypoints)), key=lambda i: -keypoints[i].response)[:count]
     points = np.array([keypoints[i].pt for i in order], dtype=np.float32).reshape(-1, 2)
     return LocalFeatures(w, h, points, np.ascontiguousarray(descriptors[order], dtype=np.uint8))
+
+
+def load_pixels(data: bytes) -> Image.Image:
+    """Decode a photo file just large enough for features (>= MAX_SIDE); PhotoRejected if not.
+
+    JPEG is decoded at a reduced DCT scale; the EXIF orientation is kept for prepare_grey.
+    """
+    check_size(data)
+    kind = sniff(data)
+    image = open_image(data, kind)
+    try:
+        if kind is JPEG:
+            image.draft("RGB", reduced_request(image.size, MAX_SIDE))
+        image.load()
+    except Exception as exc:  # truncation, bad entropy data, decoder failures: all unreadable
+        raise PhotoRejected("corrupt", f"cannot decode {kind.format} data ({exc})") from None
+    return image
 
 
 def extract_features(image: Image.Image) -> LocalFeatures:
