@@ -59,7 +59,7 @@ class LocalFeatures:
         return int(self.points.shape[0])
 
     def to_bytes(self) -> bytes:
-        """A compact, versioned encoding: 8-byte header, then 36 bytes per keypoint."""
+        """A compact, versioned encoding: 9-byte header, then 36 bytes per keypoint."""
         count = len(self)
         fixed = np.clip(np.rint(self.points * _POINT_SCALE), 0, 65535).astype("<u2")
         header = _HEADER.pack(_MAGIC, _VERSION, self.width, self.height, count)
