@@ -101,19 +101,23 @@ def _day(iso: object, t: Translate) -> str:
 def _how(numbers: Numbers, t: Translate) -> str:
     """What changed between the two copies and how sure the match is, in words."""
     parts: list[str] = []
-    crop = _float(numbers, "crop_pct")
+    crop = _float(numbers, "crop_percent", "crop_pct")
     scale = _float(numbers, "scale")
-    if numbers.get("stage") == "geometric":
-        if crop is not None and crop >= 1:
-            parts.append(t("cropped about {percent}%").format(percent=f"{crop:.0f}"))
-        if scale is not None and abs(scale - 1) >= 0.05:
-            parts.append(t("scaled to about {percent}%").format(percent=f"{scale * 100:.0f}"))
-        matches = _float(numbers, "matches")
+    turned = _float(numbers, "rotation_degrees")
+    matches = _float(numbers, "inliers")
+    if crop is not None and crop >= 1:
+        parts.append(t("cropped about {percent}%").format(percent=f"{crop:.0f}"))
+    if scale is not None and abs(scale - 1) >= 0.05:
+        parts.append(t("scaled to about {percent}%").format(percent=f"{scale * 100:.0f}"))
+    if turned is not None and abs(turned) >= 5:
+        parts.append(t("turned by {degrees}°").format(degrees=f"{turned:.0f}"))
+    if numbers.get("mirrored"):
+        parts.append(t("mirrored"))
+    if matches is not None:
         parts.append(t("{count} matching points").format(count=_plain(matches)))
     elif (difference := _float(numbers, "distance")) is not None and difference > 0:
-        parts.append(
-            t("fingerprint difference {difference}").format(difference=_plain(difference))
-        )
+        text = t("fingerprint difference {difference}")
+        parts.append(text.format(difference=_plain(difference)))
     parts.append(t("visit #{other}").format(other=numbers.get("other_visit_id", "?")))
     return t("; ").join(parts)
 

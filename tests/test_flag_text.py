@@ -12,9 +12,11 @@ GEOMETRIC = {
     "other_helper": "王建國",
     "other_household": "李家",
     "stage": "geometric",
-    "matches": 52,
+    "inliers": 52,
     "scale": 1.0,
-    "crop_pct": 15,
+    "rotation_degrees": 0,
+    "mirrored": 0,
+    "crop_percent": 15,
 }
 
 
@@ -30,11 +32,17 @@ def test_a_geometric_match_names_the_other_visit_in_both_languages() -> None:
 
 
 def test_a_scaled_fingerprint_match_says_so_and_old_flags_still_read() -> None:
-    scaled = {**GEOMETRIC, "crop_pct": 0, "scale": 0.5}
+    scaled = {**GEOMETRIC, "crop_percent": 0, "scale": 0.5, "rotation_degrees": 90}
     en = flag_sentence("near_duplicate_photo", scaled, translator("en"))
-    assert "scaled to about 50%" in en and "cropped" not in en
+    assert "scaled to about 50%" in en and "turned by 90°" in en and "cropped" not in en
+    mirrored = flag_sentence(
+        "near_duplicate_photo", {**GEOMETRIC, "mirrored": 1}, translator("zh-CN")
+    )
+    assert "镜像" in mirrored
     fingerprint = {
-        k: v for k, v in GEOMETRIC.items() if k not in ("stage", "crop_pct", "scale", "matches")
+        k: v
+        for k, v in GEOMETRIC.items()
+        if k not in ("stage", "crop_percent", "scale", "inliers", "rotation_degrees")
     }
     fingerprint |= {"stage": "fingerprint", "distance": 4, "threshold": 12}
     assert "指纹差异 4" in flag_sentence("near_duplicate_photo", fingerprint, translator("zh-CN"))

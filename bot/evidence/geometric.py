@@ -29,12 +29,19 @@ RANSAC_PIXELS = 4.0
 # Keypoints extracted from the pixels when the stored ones do not suffice (denser, not stored).
 DENSE_POINTS = 500
 # Pixel agreement (0..1) above which the aligned overlap is a copy of the same exposure.
-MIN_AGREEMENT = 0.6
+MIN_AGREEMENT = 0.7
 # Overlap below which a match is too partial to judge from the pixels.
 MIN_OVERLAP = 0.3
-# Side of the low-resolution comparison, and the blur that takes away smooth light changes.
-_COMPARE_SIDE = 160
-_LIGHT_SIGMA = 6.0
+# Side of the comparison image, and the blur that takes away smooth light changes.
+_COMPARE_SIDE = 320
+_LIGHT_SIGMA = 4.0
+# Tiles of the comparison: size, least fine-structure contrast (grey levels) to be judged,
+# largest offset (pixels) and least correlation of a tile that lines up, fewest tiles judged.
+_TILE = 40
+_MIN_TEXTURE = 2.0
+_MAX_SHIFT = 0.75
+_MIN_TILE_NCC = 0.5
+_MIN_TILES = 4
 # Similarity transforms outside this scale range are not a resize anyone makes by accident.
 _MIN_SCALE = 1 / 6
 _MAX_SCALE = 6.0
@@ -107,15 +114,17 @@ def _overlap(matrix: _Array, a: Grey, b: Grey) -> float:
     return float(min(1.0, common / larger)) if larger > 0 else 0.0
 
 
-def _structure(image: _Array) -> np.ndarray[Any, Any]:
-    # Subtracting a wide blur removes smooth light changes (gain, vignetting, a cloud).
-    return image - cv2.GaussianBlur(image, (0, 0), _LIGHT_SIGMA)
+def _structure(image: _Array) -> _Array:
+    # Subtracting a blur removes smooth light changes (gain, vignetting, a cloud's shadow).
+    result: _Array = image - cv2.GaussianBlur(image, (0, 0), _LIGHT_SIGMA)
+    return result
 
 
-def pixel_agreement(matrix: _Array, a: Grey, b: Grey) -> float:
-    """Correlation (0..1) of the fine structure of a and of b warped onto a, in the overlap."""
+def _aligned(matrix: _Array, a: Grey, b: Grey) -> tuple[_Array, _Array, _Array]:
+    """a and b warped onto a, at the comparison size, and where b covers a (boolean)."""
     ha, wa = a.shape
-    factor = _COMPARE_SIDE / max(ha, wa)
+    # Never enlarge b's pixels: a small copy (a screenshot) is compared at its own detail.
+    factor = min(1.0, _COMPARE_SIDE / max(ha, wa), 1 / math.hypot(matrix[0, 0], matrix[1, 0]))
     size = (max(8, round(wa * factor)), max(8, round(ha * factor)))
     # Warp b straight into the small frame: scaling the transform avoids a second resample.
     small = np.array([[factor, 0, 0], [0, factor, 0]], np.float64)
@@ -133,32 +142,62 @@ def pixel_agreement(matrix: _Array, a: Grey, b: Grey) -> float:
     # Stay clear of the border, where the blur sees the black outside the picture.
     inside = (coverage > 0.999).astype(np.uint8)
     mask: _Array = cv2.erode(inside, np.ones((7, 7), np.uint8)) > 0
-    target = cv2.resize(a, size, interpolation=cv2.INTER_AREA).astype(np.float32)
-    if mask.sum() < 64:
+    target: _Array = cv2.resize(a, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    return target, warped, mask
+
+
+def pixel_agreement(matrix: _Array, a: Grey, b: Grey) -> float:
+    """Share (0..1) of textured tiles of the overlap where b, warped onto a, lies exactly on a.
+
+    A copy is one similarity transform of the original everywhere, so every tile lines up to
+    a fraction of a pixel and its fine structure correlates. A new exposure of the same scene
+    differs by perspective and parallax, so after the best single transform some tiles are
+    off by pixels, and its fresh noise, light and moved things decorrelate the rest.
+    """
+    target, warped, mask = _aligned(matrix, a, b)
+    sa, sb = _structure(target), _structure(warped)
+    window = cv2.createHanningWindow((_TILE, _TILE), cv2.CV_32F)
+    h, w = target.shape
+    textured = agreeing = 0
+    for y in range(0, h - _TILE + 1, _TILE):
+        for x in range(0, w - _TILE + 1, _TILE):
+            if not mask[y : y + _TILE, x : x + _TILE].all():
+                continue
+            ta = np.ascontiguousarray(sa[y : y + _TILE, x : x + _TILE])
+            tb = np.ascontiguousarray(sb[y : y + _TILE, x : x + _TILE])
+            _, dev_a = cv2.meanStdDev(ta)
+            _, dev_b = cv2.meanStdDev(tb)
+            if min(float(dev_a[0, 0]), float(dev_b[0, 0])) < _MIN_TEXTURE:
+                continue
+            textured += 1
+            (dx, dy), _ = cv2.phaseCorrelate(ta, tb, window)
+            ncc = float(cv2.matchTemplate(ta, tb, cv2.TM_CCOEFF_NORMED)[0, 0])
+            if math.hypot(dx, dy) <= _MAX_SHIFT and ncc >= _MIN_TILE_NCC:
+                agreeing += 1
+    if textured < _MIN_TILES:
         return 0.0
-    sa = _structure(target)[mask]
-    sb = _structure(warped)[mask]
-    sa = sa - sa.mean()
-    sb = sb - sb.mean()
-    denominator = float(np.sqrt((sa * sa).sum() * (sb * sb).sum()))
-    if denominator <= 0:
-        return 0.0
-    return max(0.0, float((sa * sb).sum()) / denominator)
+    return agreeing / textured
 
 
 def _judge(
     a_feat: LocalFeatures, b_feat: LocalFeatures, a: Grey, b: Grey, mirrored: bool
-) -> GeometricMatch | None:
-    found = _similarity(*_match(a_feat, b_feat))
+) -> GeometricMatch | str:
+    """The match, or why there is none."""
+    src, dst = _match(a_feat, b_feat)
+    found = _similarity(src, dst)
     if found is None:
-        return None
+        return f"no {MIN_INLIERS} of {len(src)} feature matches agree on one transform"
     matrix, inliers = found
     overlap = _overlap(matrix, a, b)
     if overlap < MIN_OVERLAP:
-        return None
+        return f"{inliers} matches agree, but the pictures overlap only {overlap:.0%}"
     agreement = pixel_agreement(matrix, a, b)
     if agreement < MIN_AGREEMENT:
-        return None
+        return (
+            f"{inliers} matches agree, but after alignment only {agreement:.0%} of the "
+            f"textured tiles line up (a copy: >= {MIN_AGREEMENT:.0%}): the same scene, "
+            "photographed again"
+        )
     scale = math.hypot(matrix[0, 0], matrix[1, 0])
     rotation = math.degrees(math.atan2(matrix[1, 0], matrix[0, 0]))
     return GeometricMatch(
@@ -171,6 +210,35 @@ def _judge(
     )
 
 
+def assess(
+    a: LocalFeatures,
+    b: LocalFeatures,
+    a_pixels: Image.Image,
+    b_pixels: Image.Image,
+) -> GeometricMatch | str:
+    """Like `verify`, but say why when the photos are not the same picture."""
+    grey_a = prepare_grey(a_pixels)
+    grey_b = prepare_grey(b_pixels)
+    reasons: list[str] = []
+    # Stored features first: cheap, and enough for most copies.
+    if (a.height, a.width) == grey_a.shape and (b.height, b.width) == grey_b.shape:
+        result = _judge(a, b, grey_a, grey_b, mirrored=False)
+        if isinstance(result, GeometricMatch):
+            return result
+        reasons.append(result)
+    dense_a = features_of_grey(grey_a, DENSE_POINTS)
+    result = _judge(dense_a, features_of_grey(grey_b, DENSE_POINTS), grey_a, grey_b, False)
+    if isinstance(result, GeometricMatch):
+        return result
+    reasons.append(result)
+    flipped = np.ascontiguousarray(grey_b[:, ::-1])
+    mirror = _judge(dense_a, features_of_grey(flipped, DENSE_POINTS), grey_a, flipped, True)
+    if isinstance(mirror, GeometricMatch):
+        return mirror
+    # The unmirrored attempt on dense features is the most telling reason.
+    return reasons[-1]
+
+
 def verify(
     a: LocalFeatures,
     b: LocalFeatures,
@@ -178,16 +246,5 @@ def verify(
     b_pixels: Image.Image,
 ) -> GeometricMatch | None:
     """The evidence that b shows the same picture as a, or None when it does not."""
-    grey_a = prepare_grey(a_pixels)
-    grey_b = prepare_grey(b_pixels)
-    # Stored features first: cheap, and enough for most copies.
-    if (a.height, a.width) == grey_a.shape and (b.height, b.width) == grey_b.shape:
-        match = _judge(a, b, grey_a, grey_b, mirrored=False)
-        if match is not None:
-            return match
-    dense_a = features_of_grey(grey_a, DENSE_POINTS)
-    match = _judge(dense_a, features_of_grey(grey_b, DENSE_POINTS), grey_a, grey_b, False)
-    if match is not None:
-        return match
-    flipped = np.ascontiguousarray(grey_b[:, ::-1])
-    return _judge(dense_a, features_of_grey(flipped, DENSE_POINTS), grey_a, flipped, True)
+    result = assess(a, b, a_pixels, b_pixels)
+    return result if isinstance(result, GeometricMatch) else None

@@ -158,15 +158,3 @@ class Flag:
     def __hash__(self) -> int:
         """Hash by content so flags can be put in sets despite the mapping field."""
         return hash((self.kind, self.reason, tuple(sorted(self.numbers.items()))))
-
-
-@dataclass(frozen=True)
-class GeometricReuse:
-    """A prior photo that local features showed to be the same picture, and how it changed."""
-
-    prior: PriorPhoto
-    matches: int
-    # Linear scale from the prior photo to this one, and the share (0..1) of the prior
-    # picture's sides that this one no longer shows (1 - square root of the kept area).
-    scale: float
-    cropped: float

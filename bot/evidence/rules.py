@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.domain.vocabulary import FlagKind
 from bot.evidence.geo import haversine_m, speed_kmh
@@ -11,13 +12,16 @@ from bot.evidence.model import (
     FLAG_ORDER,
     EvidenceRules,
     Flag,
-    GeometricReuse,
     PhotoEvidence,
     PriorPhoto,
     SharedLocation,
     VisitEvidence,
 )
 from bot.photos import GeoPoint, near_duplicate_distance
+
+if TYPE_CHECKING:
+    # Only the type: importing OpenCV is left to callers that run the geometric check.
+    from bot.evidence.geometric import GeometricMatch
 
 _HOUR_S = 3600.0
 
@@ -234,26 +238,6 @@ def prior_names(prior: PriorPhoto) -> dict[str, float | int | str]:
     }
 
 
-def geometric_flag(photo_index: int, found: GeometricReuse) -> Flag:
-    """The flag for a photo that local features matched to a prior visit's photo."""
-    prior = found.prior
-    return Flag(
-        FlagKind.NEAR_DUPLICATE_PHOTO,
-        "a cropped, scaled or turned copy of the photo was already used in another visit",
-        {
-            "photo_index": photo_index,
-            "other_visit_id": prior.visit_id,
-            "other_helper_id": prior.helper_id,
-            "other_household_id": prior.household_id,
-            "stage": "geometric",
-            "matches": found.matches,
-            "scale": round(found.scale, 3),
-            "crop_pct": round(found.cropped * 100),
-            **prior_names(prior),
-        },
-    )
-
-
 def _closest_prior(
     photo: PhotoEvidence, priors: list[PriorPhoto], rules: EvidenceRules
 ) -> tuple[PriorPhoto, int, int] | None:
@@ -271,6 +255,49 @@ def _closest_prior(
         return None
     distance, _, prior = min(near, key=lambda item: (item[0], item[1]))
     return prior, distance, len(near)
+
+
+def geometric_reuse_flag(
+    photo_index: int,
+    prior: PriorPhoto,
+    match: GeometricMatch,
+    *,
+    fingerprint_distance: int | None = None,
+    threshold: int | None = None,
+) -> Flag:
+    """The near-duplicate flag for a photo the geometric stage confirmed as a copy of `prior`.
+
+    `fingerprint_distance` is given when the fingerprint found the candidate (stage
+    "fingerprint"); otherwise the local-feature search did (stage "geometric"). Either way the
+    geometric check has confirmed it, so the numbers say how the copy was altered.
+    """
+    within = (
+        fingerprint_distance is not None
+        and threshold is not None
+        and fingerprint_distance <= threshold
+    )
+    numbers: dict[str, float | int | str] = {
+        "photo_index": photo_index,
+        "other_visit_id": prior.visit_id,
+        "other_helper_id": prior.helper_id,
+        "other_household_id": prior.household_id,
+        "stage": "fingerprint" if within else "geometric",
+        "inliers": match.inliers,
+        "crop_percent": round((1 - match.overlap) * 100),
+        "scale": match.scale,
+        "rotation_degrees": round(match.rotation_degrees),
+        "mirrored": int(match.mirrored),
+        "pixel_agreement": match.pixel_agreement,
+    }
+    if fingerprint_distance is not None:
+        numbers["distance"] = fingerprint_distance
+    if threshold is not None:
+        numbers["threshold"] = threshold
+    return Flag(
+        FlagKind.NEAR_DUPLICATE_PHOTO,
+        "a near copy of the photo was already used in another visit",
+        numbers,
+    )
 
 
 def _check_travel(evidence: VisitEvidence, rules: EvidenceRules) -> Iterator[Flag]:

@@ -17,16 +17,24 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from bot.photos.decode import JPEG, check_size, open_image, reduced_request, sniff
+from bot.photos.facts import PhotoRejected
+
 # Longer side of the image features are extracted from: enough detail for a 25 % crop to keep
 # ~100 keypoints, small enough that extraction takes a few milliseconds.
 MAX_SIDE = 640
 # Keypoints kept per photo. 96 x (32-byte descriptor + 4-byte position) = 3,456 bytes keeps a
 # photo's features under the index's 4 KB budget.
 STORED_POINTS = 96
-# A row or column at the border whose grey values vary by less than this (0..255) is part of
-# a bar (letterbox, screenshot background) and is cut off before extraction.
-_BAR_STDDEV = 6.0
+# A row or column at the border is part of a bar (letterbox, screenshot background) and is
+# cut off before extraction when this share of it lies within this many grey levels of its
+# median, and that median is near black or white; the rest may be icons.
+_BAR_TOLERANCE = 10
+_BAR_SHARE = 0.9
+_BAR_DARK = 24
 _BAR_MAX_SHARE = 0.45
+_BAR_PROBE_SIDE = 400
+_ORIENTATION = 0x0112
 
 # Greyscale uint8 images; numpy's precise dtypes do not survive OpenCV's loosely typed calls.
 Grey = np.ndarray[Any, Any]
@@ -51,7 +59,7 @@ class LocalFeatures:
         return int(self.points.shape[0])
 
     def to_bytes(self) -> bytes:
-        """A compact, versioned encoding: 8-byte header, then 36 bytes per keypoint."""
+        """A compact, versioned encoding: 9-byte header, then 36 bytes per keypoint."""
         count = len(self)
         fixed = np.clip(np.rint(self.points * _POINT_SCALE), 0, 65535).astype("<u2")
         header = _HEADER.pack(_MAGIC, _VERSION, self.width, self.height, count)
@@ -77,32 +85,47 @@ class LocalFeatures:
         return cls(width, height, points, descriptors.reshape(count, 32).copy())
 
 
+def _bar_run(flat: np.ndarray[Any, Any]) -> int:
+    """How many leading entries of `flat` are True, at most `_BAR_MAX_SHARE` of them."""
+    limit = int(len(flat) * _BAR_MAX_SHARE)
+    count = 0
+    while count < limit and flat[count]:
+        count += 1
+    return count
+
+
+def _bar_lines(probe: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Which rows of `probe` look like a bar: black or white except for a few icons."""
+    median = np.median(probe, axis=1, keepdims=True)
+    share = (np.abs(probe - median) <= _BAR_TOLERANCE).mean(axis=1)
+    # Only near-black or near-white: a clear sky or a white-washed wall stays in the picture.
+    extreme = (median[:, 0] <= _BAR_DARK) | (median[:, 0] >= 255 - _BAR_DARK)
+    flags: np.ndarray[Any, Any] = (share >= _BAR_SHARE) & extreme
+    return flags
+
+
 def _trim_bars(grey: Grey) -> Grey:
-    """Cut off uniform rows and columns at the borders, at most `_BAR_MAX_SHARE` per edge."""
+    """Cut off uniform rows and columns at the borders (letterbox and screenshot bars)."""
     h, w = grey.shape
-    row_flat = grey.std(axis=1) < _BAR_STDDEV
-    col_flat = grey.std(axis=0) < _BAR_STDDEV
-
-    def run(flags: np.ndarray[Any, Any], limit: int) -> int:
-        count = 0
-        while count < limit and flags[count]:
-            count += 1
-        return count
-
-    top = run(row_flat, int(h * _BAR_MAX_SHARE))
-    bottom = run(row_flat[::-1], int(h * _BAR_MAX_SHARE))
-    left = run(col_flat, int(w * _BAR_MAX_SHARE))
-    right = run(col_flat[::-1], int(w * _BAR_MAX_SHARE))
+    # The bars are large: finding them on a small copy is as good and much cheaper.
+    step = max(1, max(h, w) // _BAR_PROBE_SIDE)
+    probe = grey[::step, ::step].astype(np.int16)
+    rows = _bar_lines(probe)
+    cols = _bar_lines(probe.T)
+    top, bottom = _bar_run(rows) * step, _bar_run(rows[::-1]) * step
+    left, right = _bar_run(cols) * step, _bar_run(cols[::-1]) * step
     return grey[top : h - bottom, left : w - right]
 
 
 def prepare_grey(image: Image.Image) -> Grey:
     """The upright, bar-trimmed greyscale image at `MAX_SIDE` that features refer to."""
-    upright = ImageOps.exif_transpose(image)
-    grey = upright if upright.mode == "L" else upright.convert("L")
-    # Trimming at a coarse size first keeps the bar search cheap on 12-megapixel photos.
-    if max(grey.size) > 2 * MAX_SIDE:
-        grey = grey.reduce(max(1, max(grey.size) // (2 * MAX_SIDE)))
+    if image.getexif().get(_ORIENTATION, 1) != 1:
+        image = ImageOps.exif_transpose(image)
+    # Box reduction by an integer factor first: cheap, and the final resize then stays small.
+    factor = max(1, max(image.size) // MAX_SIDE)
+    if factor > 1:
+        image = image.reduce(factor)
+    grey = image if image.mode == "L" else image.convert("L")
     array = _trim_bars(np.asarray(grey, dtype=np.uint8))
     h, w = array.shape
     scale = MAX_SIDE / max(h, w)
@@ -132,6 +155,23 @@ def features_of_grey(grey: Grey, count: int = STORED_POINTS) -> LocalFeatures:
     order = sorted(range(len(keypoints)), key=lambda i: -keypoints[i].response)[:count]
     points = np.array([keypoints[i].pt for i in order], dtype=np.float32).reshape(-1, 2)
     return LocalFeatures(w, h, points, np.ascontiguousarray(descriptors[order], dtype=np.uint8))
+
+
+def load_pixels(data: bytes) -> Image.Image:
+    """Decode a photo file just large enough for features (>= MAX_SIDE); PhotoRejected if not.
+
+    JPEG is decoded at a reduced DCT scale; the EXIF orientation is kept for prepare_grey.
+    """
+    check_size(data)
+    kind = sniff(data)
+    image = open_image(data, kind)
+    try:
+        if kind is JPEG:
+            image.draft("RGB", reduced_request(image.size, MAX_SIDE))
+        image.load()
+    except Exception as exc:  # truncation, bad entropy data, decoder failures: all unreadable
+        raise PhotoRejected("corrupt", f"cannot decode {kind.format} data ({exc})") from None
+    return image
 
 
 def extract_features(image: Image.Image) -> LocalFeatures:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,14 +29,14 @@ from bot.domain.vocabulary import FlagKind
 from bot.evidence import (
     EvidenceRules,
     Flag,
-    GeometricReuse,
     PhotoEvidence,
     PriorPhoto,
     VisitEvidence,
-    geometric_flag,
+    geometric_reuse_flag,
+    prior_names,
     reuse_flags,
 )
-from bot.evidence.geometric import verify
+from bot.evidence.geometric import GeometricMatch, verify
 from bot.photos import Fingerprint
 from bot.photos.feature_store import load_picture, query_descriptors, stored_features
 from bot.photos.search_keys import (
@@ -126,7 +125,7 @@ def _read_photo(rules: SearchRules, probe: _Probe) -> None:
 
 def _verify_first(
     rules: SearchRules, probe: _Probe, priors: dict[int, PriorPhoto]
-) -> GeometricReuse | None:
+) -> tuple[PriorPhoto, GeometricMatch] | None:
     """The first candidate (most shared words first) that verifies as the same picture."""
     if probe.picture is None:
         return None
@@ -142,13 +141,7 @@ def _verify_first(
             continue
         match = verify(theirs, mine, picture, probe.picture)
         if match is not None:
-            return GeometricReuse(
-                prior=priors[row.photo_id],
-                matches=match.inliers,
-                scale=match.scale,
-                # Overlap is an area; a crop is told by how much of the sides went.
-                cropped=max(0.0, 1.0 - math.sqrt(max(0.0, match.overlap))),
-            )
+            return priors[row.photo_id], match
     return None
 
 
@@ -205,7 +198,10 @@ async def search_visit(uows: UnitsOfWork, visit_id: int, rules: SearchRules, now
             continue
         found = await asyncio.to_thread(_verify_first, rules, probe, seen)
         if found is not None:
-            flags.append(geometric_flag(probe.index, found))
+            prior, match = found
+            flag = geometric_reuse_flag(probe.index, prior, match)
+            # Named, so the office reads who used the picture where and when.
+            flags.append(Flag(flag.kind, flag.reason, {**flag.numbers, **prior_names(prior)}))
     async with uows() as uow:
         uow.visits.add_evidence([], flag_rows(visit_id, flags))
         await uow.photo_search.mark_searched([p.photo_id for p in photos], now)

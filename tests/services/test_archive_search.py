@@ -96,7 +96,7 @@ async def test_a_cropped_copy_is_flagged_after_the_save_with_the_other_visit_nam
     (flag,) = await _reuse_flags(sessions, copy)
     assert flag["stage"] == "geometric" and flag["other_visit_id"] == original
     assert (flag["other_helper"], flag["other_household"]) == ("王建國", "李家")
-    assert 10 <= flag["crop_pct"] <= 20 and flag["matches"] >= 10
+    assert 20 <= flag["crop_percent"] <= 35 and flag["inliers"] >= 10
     async with sessions() as session:
         pending = await session.scalar(
             select(func.count()).select_from(Photo).where(Photo.searched_at.is_(None))
