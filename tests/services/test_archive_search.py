@@ -4,9 +4,11 @@ queries does not grow with the archive and nothing of the archive stays in memor
 from __future__ import annotations
 
 import gc
+import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from bot.photos import GeoPoint, process_photo
 from bot.photos.synthetic import camera_jpeg, make_scene
 from bot.runtime import rulebook_from
 from bot.services.archive_search import ArchiveSearch, SearchRules, reindex, search_visit
+from bot.services.housekeeping import _sweep
 from bot.services.visits import save_visit
 from storage.db import SessionFactory
 from storage.models import Photo, PhotoHashChunk, PhotoWord, Visit, VisitFlag
@@ -244,3 +247,13 @@ async def test_reindex_files_older_photos_in_batches_and_resumes(
     )
     await search_visit(uows, copy, _rules(settings), NOW)
     assert [f["other_visit_id"] for f in await _reuse_flags(sessions, copy)] == [old[0]]
+
+
+def test_the_photo_sweep_keeps_features_while_their_original_is_kept(tmp_path: Path) -> None:
+    kept = tmp_path / "photos" / "ab" / "cd"
+    kept.mkdir(parents=True)
+    for name in ("abcd1.jpg", "abcd1.lf", "abcd2.lf"):
+        (kept / name).write_bytes(b"x")
+    deleted, _ = _sweep(tmp_path, {"photos/ab/cd/abcd1.jpg"}, older_than=time.time() + 60)
+    assert deleted == 1
+    assert sorted(p.name for p in kept.iterdir()) == ["abcd1.jpg", "abcd1.lf"]
