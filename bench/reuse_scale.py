@@ -456,7 +456,9 @@ def _figure(name: str, value: float, unit: str, goal: str, met: bool) -> dict[st
     return {"name": name, "value": value, "unit": unit, "goal": goal, "met": met}
 
 
-async def run(sizes: list[int], brute: int, repeats: int) -> dict[str, Any]:
+async def run(
+    sizes: list[int], brute: int, repeats: int, backends: frozenset[str]
+) -> dict[str, Any]:
     """Both databases, growing through `sizes`; the figures of each."""
     rng = np.random.default_rng(13)
     # Seconds per round at 10,000: three rounds tell the median well enough.
@@ -470,10 +472,12 @@ async def run(sizes: list[int], brute: int, repeats: int) -> dict[str, Any]:
         _figure(f"brute_{brute}_ms", round(brute_both * 1000, 2), "ms", "none", True),
     ]
     with tempfile.TemporaryDirectory(prefix="bangfu-reuse-") as tmp:
-        legs: list[tuple[str, str, str | None, str | None]] = [
-            ("sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'reuse.sqlite3'}", None, None)
-        ]
-        pg = await _pg_database()
+        legs: list[tuple[str, str, str | None, str | None]] = []
+        if "sqlite" in backends:
+            legs.append(
+                ("sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'reuse.sqlite3'}", None, None)
+            )
+        pg = await _pg_database() if "postgresql" in backends else None
         if pg is not None:
             legs.append(("postgresql", pg[0], pg[1], pg[2]))
         else:
@@ -545,11 +549,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000000,10000000", help="archive sizes, grown")
     parser.add_argument("--brute", type=int, default=10_000, help="photos of the brute force")
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument(
+        "--backends", default="sqlite,postgresql", help="which databases (comma-separated)"
+    )
     args = parser.parse_args(argv)
     sizes = [500, 1_500] if args.quick else [int(s) for s in args.sizes.split(",")]
     brute = 100 if args.quick else args.brute
     repeats = 3 if args.quick else args.repeats
-    result = asyncio.run(run(sizes, brute, repeats))
+    backends = frozenset(args.backends.split(","))
+    result = asyncio.run(run(sizes, brute, repeats, backends))
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

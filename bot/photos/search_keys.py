@@ -17,14 +17,15 @@ then decides.
 Visual words (locality-sensitive hashing of binary descriptors). A descriptor's word is a
 fixed sample of 24 of its 256 bits; descriptors of the same point in a copy usually differ
 in few bits, so they often share a word, while two unrelated descriptors share one once in
-16 million. Only the 64 strongest descriptors of a stored photo are filed (64 rows per photo
-keeps ten million photos feasible); a new photo looks up the words of many more (and of its
-mirror image), so a stored descriptor that survives a crop is likely to meet its
-counterpart. Measured on generated scenes (docs/photos.md): copies cropped by 15-25 % share
-7-16 words with their original, screenshots and turned copies 50-80. More bits per word or
-more tables gave fewer shared words for crops at the same number of rows. The "vocabulary"
-is just the sampled bit positions, drawn from a fixed seed: nothing to train or ship, and
-stable across processes and releases.
+16 million. Only the 40 strongest descriptors of a stored photo are filed: 40 rows, with
+the 16 chunks about 3.3 KB per photo on PostgreSQL (64 words measured 4.7 KB, over the
+4 KB budget). A new photo looks up the words of many more (and of its mirror image), so a
+stored descriptor that survives a crop is likely to meet its counterpart. Measured on
+generated scenes with 48 filed descriptors: copies cropped by 15-25 % share 3-10 words with
+their original, screenshots and turned copies 26-38, other scenes 2-6. More bits per word
+or more tables gave fewer shared words for crops at the same number of rows. The
+"vocabulary" is just the sampled bit positions, drawn from a fixed seed: nothing to train
+or ship, and stable across processes and releases.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ CHUNK_BITS = 16
 WORD_BITS = 24
 WORD_TABLES = 1
 # Strongest descriptors filed per stored photo, and looked up per new photo (per side).
-STORED_DESCRIPTORS = 64
+STORED_DESCRIPTORS = 40
 QUERY_DESCRIPTORS = 250
 
 _SEED = 13_2026
