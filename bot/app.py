@@ -55,8 +55,6 @@ async def prepare(runtime: Runtime) -> None:
     runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
     await migrate(runtime)
     await asyncio.to_thread(warm_up)
-    async with runtime.uow() as uow:
-        await runtime.photo_index.refresh(uow)
     runtime.prepared = True
 
 
@@ -116,6 +114,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     runtime: Runtime = app.bot_data[RUNTIME_KEY]
+    await runtime.archive.drain()
     await runtime.engine.dispose()
 
 
@@ -159,7 +158,14 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
     if app.job_queue is not None:
         schedule_complaint_reminders(app.job_queue, settings.tz)
         schedule_rectifications(app.job_queue, settings.tz)
+        app.job_queue.run_repeating(_archive_catch_up, interval=60.0, first=20.0, name="archive")
     return app
+
+
+async def _archive_catch_up(context: BotContext) -> None:
+    """Search the archive for photos of visits whose search after the save never ran."""
+    runtime: Runtime = context.application.bot_data[RUNTIME_KEY]
+    await runtime.archive.catch_up()
 
 
 @asynccontextmanager

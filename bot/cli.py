@@ -342,6 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.importing.cli import add_arguments as add_import_arguments
 
     add_import_arguments(sub)
+    from bot.photo_reindex import add_reindex
+
+    add_reindex(photo_sub)
     return parser
 
 

@@ -13,7 +13,7 @@ from bot.domain.appraisal import AppraisalRules, parse_thresholds, parse_weights
 from bot.domain.households import CaseRules
 from bot.domain.visits import VisitRules
 from bot.evidence import EvidenceRules
-from bot.services.photo_index import PhotoIndex
+from bot.services.archive_search import ArchiveSearch, SearchRules
 from bot.services.visits import VisitRulebook
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.migrate import upgrade
@@ -70,10 +70,10 @@ class Runtime:
     engine: AsyncEngine
     sessions: SessionFactory
     clock: Callable[[], datetime] = field(default=_utcnow)
-    photo_index: PhotoIndex = field(default_factory=PhotoIndex)
     rules: VisitRulebook = field(init=False)
     cases: CaseRules = field(init=False)
     appraisal: AppraisalRules = field(init=False)
+    archive: ArchiveSearch = field(init=False)
     # Set once the database is migrated and the caches are warm (see bot.app.prepare).
     prepared: bool = False
 
@@ -81,6 +81,9 @@ class Runtime:
         self.rules = rulebook_from(self.settings)
         self.cases = case_rules_from(self.settings)
         self.appraisal = appraisal_rules_from(self.settings)
+        self.archive = ArchiveSearch(
+            self.uow, SearchRules(self.settings.data_dir, self.rules.evidence), self.now
+        )
 
     def now(self) -> datetime:
         """Current time in UTC (a fixed clock in tests)."""

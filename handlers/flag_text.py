@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from bot.domain.vocabulary import FlagKind
 from bot.i18n import N_, Translate
@@ -51,6 +52,14 @@ _SENTENCES: Mapping[tuple[FlagKind, str], str] = {
         "Photo {photo} looks the same as a photo of visit #{other} (difference {difference}, "
         "threshold {threshold})."
     ),
+    (FlagKind.DUPLICATE_PHOTO, "named"): N_(
+        "Photo {photo} is the very file of the photo of {helper}'s visit to {household} on "
+        "{day} ({how})."
+    ),
+    (FlagKind.NEAR_DUPLICATE_PHOTO, "named"): N_(
+        "Photo {photo} is the same picture as the photo of {helper}'s visit to {household} on "
+        "{day} ({how})."
+    ),
     (FlagKind.IMPOSSIBLE_TRAVEL, ""): N_(
         "From or to visit #{other}: {distance} in {minutes} minutes, about {speed} km/h "
         "(threshold {threshold} km/h)."
@@ -81,7 +90,43 @@ def _plain(value: float | None) -> str:
     return f"{value:g}"
 
 
+def _day(iso: object, t: Translate) -> str:
+    try:
+        day = date.fromisoformat(str(iso))
+    except ValueError:
+        return "?"
+    return t("{month}/{day}").format(month=day.month, day=day.day)
+
+
+def _how(numbers: Numbers, t: Translate) -> str:
+    """What changed between the two copies and how sure the match is, in words."""
+    parts: list[str] = []
+    crop = _float(numbers, "crop_percent", "crop_pct")
+    scale = _float(numbers, "scale")
+    turned = _float(numbers, "rotation_degrees")
+    matches = _float(numbers, "inliers")
+    if crop is not None and crop >= 1:
+        parts.append(t("cropped about {percent}%").format(percent=f"{crop:.0f}"))
+    if scale is not None and abs(scale - 1) >= 0.05:
+        parts.append(t("scaled to about {percent}%").format(percent=f"{scale * 100:.0f}"))
+    if turned is not None and abs(turned) >= 5:
+        parts.append(t("turned by {degrees}°").format(degrees=f"{turned:.0f}"))
+    if numbers.get("mirrored"):
+        parts.append(t("mirrored"))
+    if matches is not None:
+        parts.append(t("{count} matching points").format(count=_plain(matches)))
+    elif (difference := _float(numbers, "distance")) is not None and difference > 0:
+        text = t("fingerprint difference {difference}")
+        parts.append(text.format(difference=_plain(difference)))
+    parts.append(t("visit #{other}").format(other=numbers.get("other_visit_id", "?")))
+    return t("; ").join(parts)
+
+
 def _variant(kind: FlagKind, numbers: Numbers) -> str:
+    if kind in (FlagKind.DUPLICATE_PHOTO, FlagKind.NEAR_DUPLICATE_PHOTO) and numbers.get(
+        "other_day"
+    ):
+        return "named"
     if kind == FlagKind.FAR_FROM_HOME:
         return "photo" if numbers.get("source") == "photo" else "location"
     if kind == FlagKind.NO_HOME_LOCATION and "latitude" in numbers:
@@ -111,4 +156,8 @@ def flag_sentence(kind: FlagKind | str, numbers: Numbers, t: Translate) -> str:
         difference=_plain(_float(numbers, "distance")),
         minutes=_plain(_float(numbers, "elapsed_min")),
         speed=_plain(_float(numbers, "speed_kmh")),
+        helper=numbers.get("other_helper", "?"),
+        household=numbers.get("other_household", "?"),
+        day=_day(numbers.get("other_day"), t),
+        how=_how(numbers, t) if "other_day" in numbers else "",
     )

@@ -38,13 +38,14 @@ async def confirm(update: Update, context: BotContext) -> int:
             draft=draft,
             now=runtime.now(),
             rules=runtime.rules,
-            index=runtime.photo_index,
         )
     except DomainError as error:
         set_draft(context, None)
         await edit_message(query, t, text=error.render(t))
         return ConversationHandler.END
     set_draft(context, None)
+    if saved.created:
+        runtime.archive.schedule(saved.visit_id)
     # The summary becomes the receipt: one message on the phone, and its buttons are gone.
     await edit_message(
         query,

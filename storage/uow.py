@@ -15,6 +15,7 @@ from storage.queries.complaints import ComplaintQueries
 from storage.queries.households import HouseholdQueries
 from storage.queries.oversight import OversightQueries
 from storage.queries.people import PeopleQueries
+from storage.queries.photo_search import PhotoSearchQueries
 from storage.queries.photos import PhotoQueries
 from storage.queries.records import RecordQueries
 from storage.queries.reminders import ReminderQueries
@@ -42,6 +43,7 @@ class UnitOfWork:
     oversight: OversightQueries
     appraisal: AppraisalQueries
     state: StateQueries
+    photo_search: PhotoSearchQueries
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -59,6 +61,7 @@ class UnitOfWork:
         self.oversight = OversightQueries(self.session)
         self.appraisal = AppraisalQueries(self.session)
         self.state = StateQueries(self.session)
+        self.photo_search = PhotoSearchQueries(self.session)
         return self
 
     async def __aexit__(

@@ -13,7 +13,14 @@ from bot.evidence.model import (
     SharedLocation,
     VisitEvidence,
 )
-from bot.evidence.rules import accuracy_credit, check_visit, visit_point
+from bot.evidence.rules import (
+    accuracy_credit,
+    check_visit,
+    geometric_reuse_flag,
+    prior_names,
+    reuse_flags,
+    visit_point,
+)
 
 __all__ = [
     "FLAG_ORDER",
@@ -28,7 +35,10 @@ __all__ = [
     "VisitEvidence",
     "accuracy_credit",
     "check_visit",
+    "geometric_reuse_flag",
     "haversine_m",
+    "prior_names",
+    "reuse_flags",
     "speed_kmh",
     "visit_point",
 ]

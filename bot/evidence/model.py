@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.domain.vocabulary import FlagKind
 from bot.photos import Fingerprint, GeoPoint, PhotoFacts
@@ -79,6 +79,21 @@ class PhotoEvidence:
             centre_dhash=facts.centre_dhash,
         )
 
+    @classmethod
+    def from_stored(cls, sha256: str, fingerprint: Fingerprint) -> PhotoEvidence:
+        """Return the evidence of a stored photo as far as the reuse check needs it."""
+        return cls(
+            sha256=sha256,
+            phash=fingerprint.phash,
+            gps=None,
+            taken_at=None,
+            forwarded=False,
+            as_document=False,
+            dhash=fingerprint.dhash,
+            centre_phash=fingerprint.centre_phash,
+            centre_dhash=fingerprint.centre_dhash,
+        )
+
     @property
     def fingerprint(self) -> Fingerprint:
         """Return the perceptual hashes that near-duplicate detection compares."""
@@ -97,6 +112,10 @@ class PriorPhoto:
     dhash: str = ""
     centre_phash: str = ""
     centre_dhash: str = ""
+    # Who used it where and when, so the office reads a name, not only a visit number.
+    local_day: date | None = None
+    helper_name: str = ""
+    household_name: str = ""
 
     @property
     def fingerprint(self) -> Fingerprint:

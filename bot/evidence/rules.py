@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.domain.vocabulary import FlagKind
 from bot.evidence.geo import haversine_m, speed_kmh
@@ -17,6 +18,10 @@ from bot.evidence.model import (
     VisitEvidence,
 )
 from bot.photos import GeoPoint, near_duplicate_distance
+
+if TYPE_CHECKING:
+    # Only the type: importing OpenCV is left to callers that run the geometric check.
+    from bot.evidence.geometric import GeometricMatch
 
 _HOUR_S = 3600.0
 
@@ -187,6 +192,11 @@ def _check_times(evidence: VisitEvidence, rules: EvidenceRules) -> Iterator[Flag
     yield from after
 
 
+def reuse_flags(evidence: VisitEvidence, rules: EvidenceRules) -> list[Flag]:
+    """The duplicate and near-duplicate flags alone (the search after the save uses them)."""
+    return list(_check_reuse(evidence, rules))
+
+
 def _check_reuse(evidence: VisitEvidence, rules: EvidenceRules) -> Iterator[Flag]:
     priors = [p for p in evidence.prior_photos if p.visit_id != evidence.visit_id]
     for index, photo in enumerate(evidence.photos):
@@ -201,6 +211,8 @@ def _check_reuse(evidence: VisitEvidence, rules: EvidenceRules) -> Iterator[Flag
             "other_household_id": prior.household_id,
             "distance": distance,
             "matches": matches,
+            "stage": "fingerprint",
+            **prior_names(prior),
         }
         if prior.sha256 == photo.sha256:
             yield Flag(
@@ -213,6 +225,17 @@ def _check_reuse(evidence: VisitEvidence, rules: EvidenceRules) -> Iterator[Flag
                 "a near copy of the photo was already used in another visit",
                 numbers,
             )
+
+
+def prior_names(prior: PriorPhoto) -> dict[str, float | int | str]:
+    """The other visit's day, helper and household, for the office's sentence."""
+    if prior.local_day is None:
+        return {}
+    return {
+        "other_day": prior.local_day.isoformat(),
+        "other_helper": prior.helper_name,
+        "other_household": prior.household_name,
+    }
 
 
 def _closest_prior(
@@ -232,6 +255,49 @@ def _closest_prior(
         return None
     distance, _, prior = min(near, key=lambda item: (item[0], item[1]))
     return prior, distance, len(near)
+
+
+def geometric_reuse_flag(
+    photo_index: int,
+    prior: PriorPhoto,
+    match: GeometricMatch,
+    *,
+    fingerprint_distance: int | None = None,
+    threshold: int | None = None,
+) -> Flag:
+    """The near-duplicate flag for a photo the geometric stage confirmed as a copy of `prior`.
+
+    `fingerprint_distance` is given when the fingerprint found the candidate (stage
+    "fingerprint"); otherwise the local-feature search did (stage "geometric"). Either way the
+    geometric check has confirmed it, so the numbers say how the copy was altered.
+    """
+    within = (
+        fingerprint_distance is not None
+        and threshold is not None
+        and fingerprint_distance <= threshold
+    )
+    numbers: dict[str, float | int | str] = {
+        "photo_index": photo_index,
+        "other_visit_id": prior.visit_id,
+        "other_helper_id": prior.helper_id,
+        "other_household_id": prior.household_id,
+        "stage": "fingerprint" if within else "geometric",
+        "inliers": match.inliers,
+        "crop_percent": round((1 - match.overlap) * 100),
+        "scale": match.scale,
+        "rotation_degrees": round(match.rotation_degrees),
+        "mirrored": int(match.mirrored),
+        "pixel_agreement": match.pixel_agreement,
+    }
+    if fingerprint_distance is not None:
+        numbers["distance"] = fingerprint_distance
+    if threshold is not None:
+        numbers["threshold"] = threshold
+    return Flag(
+        FlagKind.NEAR_DUPLICATE_PHOTO,
+        "a near copy of the photo was already used in another visit",
+        numbers,
+    )
 
 
 def _check_travel(evidence: VisitEvidence, rules: EvidenceRules) -> Iterator[Flag]:

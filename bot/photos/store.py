@@ -15,6 +15,8 @@ from bot.photos.decode import THUMBNAIL_SIDE, load_reduced, open_image, sniff
 from bot.photos.facts import PhotoFacts, StoredPhoto
 
 THUMBNAIL_QUALITY = 80
+# Local features of an original are stored beside it under the same name with this suffix.
+FEATURES_SUFFIX = ".lf"
 
 # EXIF orientation -> the transpose that shows the picture upright.
 _UPRIGHT = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.photos.store import FEATURES_SUFFIX
 from storage.uow import UnitOfWork
 
 PHOTOS_DIR = "photos"
@@ -27,6 +28,8 @@ def _sweep(data_dir: Path, referenced: set[str], older_than: float) -> tuple[int
     if not root.is_dir():
         return 0, 0
     deleted = freed = 0
+    # Local features (`<sha256>.lf`) live and die with the original beside them.
+    kept_stems = {relative.rsplit(".", 1)[0] for relative in referenced}
     for path in root.rglob("*"):
         if not path.is_file():
             continue
@@ -37,6 +40,8 @@ def _sweep(data_dir: Path, referenced: set[str], older_than: float) -> tuple[int
             continue
         # Age protects drafts in progress: their photos are stored before the visit is saved.
         if relative in referenced or stat.st_mtime >= older_than:
+            continue
+        if path.suffix == FEATURES_SUFFIX and relative.rsplit(".", 1)[0] in kept_stems:
             continue
         path.unlink(missing_ok=True)
         deleted += 1

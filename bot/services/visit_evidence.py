@@ -17,29 +17,18 @@ from bot.evidence import (
     check_visit,
 )
 from bot.photos import GeoPoint
-from bot.services.photo_index import PhotoIndex
+from bot.services.archive_search import fingerprint_priors
 from storage.models import Household
 from storage.uow import UnitOfWork
 
 
-async def _priors(
-    uow: UnitOfWork, draft: VisitDraft, index: PhotoIndex, threshold: int
-) -> list[PriorPhoto]:
-    await index.refresh(uow)
-    priors: dict[int, PriorPhoto] = {}
+async def _priors(uow: UnitOfWork, draft: VisitDraft) -> list[PriorPhoto]:
+    # Only the fingerprint stage runs while the helper waits; the geometric stage runs once
+    # the visit is committed (bot.services.archive_search).
+    priors: dict[tuple[int, str], PriorPhoto] = {}
     for photo in draft.photos:
-        for match in index.matches(photo.facts.sha256, photo.facts.fingerprint, threshold):
-            fp = match.fingerprint
-            priors[match.photo_id] = PriorPhoto(
-                sha256=match.sha256,
-                phash=fp.phash,
-                visit_id=match.visit_id,
-                helper_id=match.helper_id,
-                household_id=match.household_id,
-                dhash=fp.dhash,
-                centre_phash=fp.centre_phash,
-                centre_dhash=fp.centre_dhash,
-            )
+        for prior in await fingerprint_priors(uow, photo.facts.sha256, photo.facts.fingerprint):
+            priors[(prior.visit_id, prior.sha256 + prior.fingerprint.encode())] = prior
     return list(priors.values())
 
 
@@ -64,7 +53,6 @@ async def judge_visit(
     household: Household,
     visited_at: datetime,
     rules: EvidenceRules,
-    index: PhotoIndex,
 ) -> tuple[VisitEvidence, list[Flag]]:
     """Everything the checks need about this visit, and the flags they raise."""
     home = (
@@ -80,7 +68,7 @@ async def judge_visit(
             PhotoEvidence.from_facts(p.facts, forwarded=p.forwarded, as_document=p.as_document)
             for p in draft.photos
         ],
-        prior_photos=await _priors(uow, draft, index, rules.near_duplicate_distance),
+        prior_photos=await _priors(uow, draft),
         neighbours=[
             NeighbourVisit(visit_id=i, at=at, point=GeoPoint(lat, lon))
             for i, at, lat, lon in await uow.visits.neighbours(helper_id, visited_at)

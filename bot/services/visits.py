@@ -17,8 +17,8 @@ from bot.domain.visits import (
 )
 from bot.domain.vocabulary import FlagKind
 from bot.evidence import EvidenceRules, Flag
+from bot.photos.search_keys import fingerprint_chunks
 from bot.services.month import helper_month_in
-from bot.services.photo_index import PhotoIndex
 from bot.services.visit_evidence import judge_visit
 from bot.services.visit_records import flag_rows, photo_rows, propose_home, visit_row
 from storage.models import Visit
@@ -49,7 +49,6 @@ async def save_visit(
     draft: VisitDraft,
     now: datetime,
     rules: VisitRulebook,
-    index: PhotoIndex,
 ) -> SavedVisit:
     """Store a confirmed visit once, with its photos and evidence flags, and report progress."""
     key = idempotency_key(helper_id, draft.token)
@@ -71,7 +70,6 @@ async def save_visit(
             household=household,
             visited_at=visited_at,
             rules=rules.evidence,
-            index=index,
         )
         visit = visit_row(
             household_id=household.id,
@@ -88,9 +86,13 @@ async def save_visit(
             if existing is None:
                 raise RuntimeError(f"visit {key} neither stored nor found")
             return await _outcome(uow, existing, rules.visits, created=False, flags=None)
-        uow.visits.add_evidence(photo_rows(visit.id, draft), flag_rows(visit.id, flags))
+        photos = photo_rows(visit.id, draft)
+        uow.visits.add_evidence(photos, flag_rows(visit.id, flags))
         propose_home(household, visit)
         await uow.visits.flush()
+        for photo, sent in zip(photos, draft.photos, strict=True):
+            # Filed in the same transaction: the next save's fingerprint stage sees it.
+            await uow.photo_search.add_chunks(photo.id, fingerprint_chunks(sent.facts.fingerprint))
         saved = await _outcome(uow, visit, rules.visits, created=True, flags=flags)
         await uow.commit()
         return saved

@@ -12,6 +12,7 @@ from storage.models.oversight import (
     SpotCheck,
 )
 from storage.models.people import Household, Pairing, User
+from storage.models.photo_search import PhotoHashChunk, PhotoWord
 from storage.models.records import (
     Assistance,
     BenefitEnrolment,
@@ -46,6 +47,8 @@ __all__ = [
     "OrgUnit",
     "Pairing",
     "Photo",
+    "PhotoHashChunk",
+    "PhotoWord",
     "Rectification",
     "RepairRequest",
     "SpotCheck",

@@ -87,6 +87,11 @@ class Photo(Base):
     file_path: Mapped[str] = mapped_column(String(255))
     thumb_path: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the photo's local features were stored and put in the archive index; NULL until
+    # the search after the save (or `bangfu photo reindex`) has done it.
+    indexed_at: Mapped[datetime | None] = mapped_column()
+    # When the archive search for this photo ran; NULL rows are picked up by the catch-up job.
+    searched_at: Mapped[datetime | None] = mapped_column(index=True)
 
     visit: Mapped[Visit] = relationship(back_populates="photos", lazy="raise")
 

@@ -11,7 +11,6 @@ from bot.photos import GeoPoint, process_photo
 from bot.photos.synthetic import camera_jpeg
 from bot.runtime import rulebook_from
 from bot.services.month import helper_month, matching
-from bot.services.photo_index import PhotoIndex
 from bot.services.visits import save_visit
 from storage.db import SessionFactory
 from storage.models import Household
@@ -40,7 +39,6 @@ async def test_receipt_and_month_agree_across_day_and_month_edges(
         second = await make_household(session, village, "陳明", helper=helper, home=HOME)
         (await session.get(Household, second.id)).visit_quota = 3  # type: ignore[union-attr]
     rules = rulebook_from(settings)
-    index = PhotoIndex()
     # 31 October 23:30 and 23:50 in Shanghai (15:30 and 15:50 UTC): one day of October;
     # then 1 November 00:10 locally, still 31 October in UTC: November's.
     moments = [
@@ -58,7 +56,6 @@ async def test_receipt_and_month_agree_across_day_and_month_edges(
                 draft=draft,
                 now=at + timedelta(minutes=1),
                 rules=rules,
-                index=index,
             )
         )
     assert [r.household.days for r in receipts] == [1, 1, 1]

@@ -15,7 +15,6 @@ from bot.domain.visits import VisitDraft, VisitRules
 from bot.domain.vocabulary import FlagKind, Role
 from bot.evidence import EvidenceRules
 from bot.services.month import helper_month
-from bot.services.photo_index import PhotoIndex
 from bot.services.review import open_flags
 from bot.services.visits import VisitRulebook, open_draft, save_visit
 from storage.models import Visit
@@ -57,7 +56,6 @@ async def test_saving_needs_a_photo_and_stores_nothing_without_one() -> None:
             draft=VisitDraft(1, "甲"),
             now=NOW,
             rules=rules,
-            index=PhotoIndex(),
         )
     assert fake.commits == 0
 
@@ -70,9 +68,7 @@ async def test_a_repeated_confirmation_reports_the_stored_visit() -> None:
         id=5, household_id=1, helper_id=7, visited_at=NOW, period=202611, late=False
     )
     rules = VisitRulebook(visits=RULES, evidence=EvidenceRules())
-    saved = await save_visit(
-        _uow(fake), helper_id=7, draft=draft, now=NOW, rules=rules, index=PhotoIndex()
-    )
+    saved = await save_visit(_uow(fake), helper_id=7, draft=draft, now=NOW, rules=rules)
     assert not saved.created and saved.visit_id == 5 and saved.household.days == 1
     assert fake.commits == 0  # nothing new to store
 

@@ -18,7 +18,6 @@ from bot.photos import GeoPoint, process_photo
 from bot.photos.synthetic import camera_jpeg
 from bot.runtime import rulebook_from
 from bot.services.month import helper_month
-from bot.services.photo_index import PhotoIndex
 from bot.services.review import clear_flag, confirm_home, open_flags
 from bot.services.visits import save_visit
 from storage.db import SessionFactory
@@ -105,7 +104,6 @@ async def test_confirm_twice_stores_one_visit(
         photos=[_photo(settings, 2)],
         note="正常",
     )
-    index = PhotoIndex()
     results = []
     for _ in range(2):
         results.append(
@@ -115,7 +113,6 @@ async def test_confirm_twice_stores_one_visit(
                 draft=draft,
                 now=NOW,
                 rules=rulebook_from(settings),
-                index=index,
             )
         )
     assert [r.created for r in results] == [True, False]
@@ -130,14 +127,12 @@ async def test_confirm_twice_stores_one_visit(
 
 async def test_refusals(sessions: SessionFactory, settings: Settings, uows: Uows) -> None:
     helper_id, household_id = await _setup(sessions)
-    index = PhotoIndex()
     with pytest.raises(NoPhoto):
         await save_visit(
             uows(),
             helper_id=helper_id,
             now=NOW,
             rules=rulebook_from(settings),
-            index=index,
             draft=VisitDraft(household_id, "x"),
         )
     old = VisitDraft(
@@ -153,7 +148,6 @@ async def test_refusals(sessions: SessionFactory, settings: Settings, uows: Uows
             draft=old,
             now=NOW,
             rules=rulebook_from(settings),
-            index=index,
         )
     async with sessions() as session, session.begin():
         stranger = await make_user(session, "外人")
@@ -163,7 +157,6 @@ async def test_refusals(sessions: SessionFactory, settings: Settings, uows: Uows
             helper_id=stranger.id,
             now=NOW,
             rules=rulebook_from(settings),
-            index=index,
             draft=VisitDraft(household_id, "x", photos=[_photo(settings, 4)]),
         )
     async with sessions() as session:
@@ -188,7 +181,6 @@ async def test_flags_are_stored_and_cleared_with_audit(
         draft=draft,
         now=NOW,
         rules=rulebook_from(settings),
-        index=PhotoIndex(),
     )
     assert {f.kind for f in saved.flags} == {"far_from_home"}
     async with sessions() as session, session.begin():
@@ -216,7 +208,6 @@ async def test_first_visit_proposes_home_and_admin_confirms(
         draft=draft,
         now=NOW,
         rules=rulebook_from(settings),
-        index=PhotoIndex(),
     )
     assert {f.kind for f in saved.flags} == {"no_home_location"}
     async with sessions() as session, session.begin():
@@ -243,16 +234,14 @@ async def test_reused_photo_is_found_across_processes(
         helper_id=first_helper,
         now=NOW,
         rules=rulebook_from(settings),
-        index=PhotoIndex(),
         draft=VisitDraft(first_household, "a", location=_location(), photos=[photo]),
     )
-    # A fresh index, as in another bot process, learns the photo from the database.
+    # Another bot process would find it the same way: the index is in the database.
     saved = await save_visit(
         uows(),
         helper_id=second_helper,
         now=NOW,
         rules=rulebook_from(settings),
-        index=PhotoIndex(),
         draft=VisitDraft(second_household, "b", location=_location(), photos=[photo]),
     )
     assert "duplicate_photo" in {f.kind for f in saved.flags}

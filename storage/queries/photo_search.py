@@ -1,0 +1,193 @@
+"""The archive's photo search index: filing photos under their keys, and looking keys up.
+
+Every lookup is a fixed number of statements whatever the archive's size: one for the
+fingerprint stage, one for the word counts, one for the candidates' rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Household, Photo, PhotoHashChunk, PhotoWord, User, Visit
+
+
+@dataclass(frozen=True)
+class ArchivePhoto:
+    """A stored photo as the search compares and reports it."""
+
+    photo_id: int
+    sha256: str
+    fingerprint: str
+    file_path: str
+    visit_id: int
+    helper_id: int
+    household_id: int
+    local_day: date
+    helper_name: str
+    household_name: str
+
+
+@dataclass(frozen=True)
+class PendingPhoto:
+    """A photo whose indexing or search is still to be done."""
+
+    photo_id: int
+    visit_id: int
+    sha256: str
+    fingerprint: str
+    file_path: str
+    indexed: bool
+
+
+def _archive_select() -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            Photo.id,
+            Photo.sha256,
+            Photo.fingerprint,
+            Photo.file_path,
+            Photo.visit_id,
+            Visit.helper_id,
+            Visit.household_id,
+            Visit.local_day,
+            User.name,
+            Household.head_name,
+        )
+        .join(Visit, Visit.id == Photo.visit_id)
+        .join(User, User.id == Visit.helper_id)
+        .join(Household, Household.id == Visit.household_id)
+    )
+
+
+class PhotoSearchQueries:
+    """Queries over the photo search index, in one unit of work's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _insert_ignoring(
+        self, table: type[PhotoHashChunk] | type[PhotoWord], rows: list[dict[str, int]]
+    ) -> None:
+        if not rows:
+            return
+        # Filing a photo twice (a retried job, a reindex racing the live search) is harmless.
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        await self.session.execute(insert(table).on_conflict_do_nothing(), rows)
+
+    async def add_chunks(self, photo_id: int, chunks: Iterable[int]) -> None:
+        """File a photo under its fingerprint chunks."""
+        rows = [{"chunk": c, "photo_id": photo_id} for c in sorted(set(chunks))]
+        await self._insert_ignoring(PhotoHashChunk, rows)
+
+    async def add_words(self, photo_id: int, words: Iterable[int]) -> None:
+        """File a photo under the visual words of its strongest local features."""
+        rows = [{"word": w, "photo_id": photo_id} for w in sorted(set(words))]
+        await self._insert_ignoring(PhotoWord, rows)
+
+    async def by_fingerprint(
+        self, sha256: str, chunks: Sequence[int], exclude_visit: int | None
+    ) -> list[ArchivePhoto]:
+        """Photos with the same bytes or sharing a fingerprint chunk, other visits only."""
+        ids = select(PhotoHashChunk.photo_id).where(PhotoHashChunk.chunk.in_(list(chunks)))
+        same = select(Photo.id).where(Photo.sha256 == sha256)
+        query = _archive_select().where(Photo.id.in_(ids.union(same).scalar_subquery()))
+        if exclude_visit is not None:
+            query = query.where(Photo.visit_id != exclude_visit)
+        return [ArchivePhoto(*tuple(row)) for row in await self.session.execute(query)]
+
+    async def by_words(self, words: Sequence[int], limit: int, min_hits: int) -> list[int]:
+        """Ids of the photos sharing most words (at least `min_hits`), most first."""
+        if not words:
+            return []
+        hits = func.count().label("hits")
+        rows = await self.session.execute(
+            select(PhotoWord.photo_id, hits)
+            .where(PhotoWord.word.in_(list(words)))
+            .group_by(PhotoWord.photo_id)
+            .having(func.count() >= min_hits)
+            .order_by(hits.desc(), PhotoWord.photo_id)
+            .limit(limit)
+        )
+        return [int(photo_id) for photo_id, _ in rows]
+
+    async def archive_photos(self, photo_ids: Sequence[int]) -> list[ArchivePhoto]:
+        """The stored photos with these ids, with their visits, in id order."""
+        if not photo_ids:
+            return []
+        rows = await self.session.execute(
+            _archive_select().where(Photo.id.in_(list(photo_ids))).order_by(Photo.id)
+        )
+        return [ArchivePhoto(*tuple(row)) for row in rows]
+
+    async def of_visit(self, visit_id: int) -> list[PendingPhoto]:
+        """A visit's photos in the order the helper sent them."""
+        rows = await self.session.execute(
+            select(
+                Photo.id,
+                Photo.visit_id,
+                Photo.sha256,
+                Photo.fingerprint,
+                Photo.file_path,
+                Photo.indexed_at.is_not(None),
+            )
+            .where(Photo.visit_id == visit_id)
+            .order_by(Photo.id)
+        )
+        return [PendingPhoto(*row) for row in rows]
+
+    async def unsearched_visits(self, saved_before: datetime, limit: int) -> list[int]:
+        """Visits with a photo the archive search has not yet covered, oldest first."""
+        rows = await self.session.execute(
+            select(Photo.visit_id)
+            .where(Photo.searched_at.is_(None), Photo.created_at < saved_before)
+            .group_by(Photo.visit_id)
+            .order_by(Photo.visit_id)
+            .limit(limit)
+        )
+        return [int(v) for v in rows.scalars()]
+
+    async def unindexed(self, after_id: int, limit: int) -> list[PendingPhoto]:
+        """The next photos (by id) not yet in the local-feature index."""
+        rows = await self.session.execute(
+            select(
+                Photo.id,
+                Photo.visit_id,
+                Photo.sha256,
+                Photo.fingerprint,
+                Photo.file_path,
+                Photo.indexed_at.is_not(None),
+            )
+            .where(Photo.indexed_at.is_(None), Photo.id > after_id)
+            .order_by(Photo.id)
+            .limit(limit)
+        )
+        return [PendingPhoto(*row) for row in rows]
+
+    async def count_unindexed(self) -> int:
+        """How many photos are not yet in the local-feature index."""
+        count = await self.session.scalar(
+            select(func.count()).select_from(Photo).where(Photo.indexed_at.is_(None))
+        )
+        return int(count or 0)
+
+    async def mark_indexed(self, photo_ids: Sequence[int], at: datetime) -> None:
+        """Record that these photos are filed under their words."""
+        if photo_ids:
+            await self.session.execute(
+                update(Photo).where(Photo.id.in_(list(photo_ids))).values(indexed_at=at)
+            )
+
+    async def mark_searched(self, photo_ids: Sequence[int], at: datetime) -> None:
+        """Record that the archive search covered these photos."""
+        if photo_ids:
+            await self.session.execute(
+                update(Photo).where(Photo.id.in_(list(photo_ids))).values(searched_at=at)
+            )
