@@ -37,7 +37,7 @@ _COMPARE_SIDE = 320
 _LIGHT_SIGMA = 4.0
 # Tiles of the comparison: size, least fine-structure contrast (grey levels) to be judged,
 # largest offset (pixels) and least correlation of a tile that lines up, fewest tiles judged.
-_TILE = 40
+_TILE = 32
 _MIN_TEXTURE = 2.0
 _MAX_SHIFT = 0.75
 _MIN_TILE_NCC = 0.5

@@ -142,14 +142,17 @@ def _orb(count: int) -> Any:
         nlevels=8,
         edgeThreshold=19,
         patchSize=19,
-        fastThreshold=10,
+        fastThreshold=7,
     )
 
 
 def features_of_grey(grey: Grey, count: int = STORED_POINTS) -> LocalFeatures:
     """ORB features of an already prepared greyscale image, the `count` strongest."""
     h, w = grey.shape
-    keypoints, descriptors = _orb(count).detectAndCompute(grey, None)
+    # Local contrast equalisation gives dim, smooth photos (a stormy sky, water) keypoints too;
+    # it is deterministic, so a copy's features are computed on the same equalised picture.
+    equalised = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(grey)
+    keypoints, descriptors = _orb(count).detectAndCompute(equalised, None)
     if descriptors is None or not keypoints:
         return LocalFeatures(w, h, np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8))
     order = sorted(range(len(keypoints)), key=lambda i: -keypoints[i].response)[:count]
