@@ -139,6 +139,13 @@ class Settings(BaseSettings):
         default=7, ge=1, le=365, description="age after which unsaved drafts' photos are deleted"
     )
     housekeeping_hour: int = Field(default=3, ge=0, le=23, description="local hour of chores")
+    api_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        allow_inf_nan=False,
+        description="seconds a Bot API call may take before it is retried",
+    )
     log_level: str = "INFO"
 
     @field_validator("token")

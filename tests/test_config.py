@@ -52,6 +52,7 @@ BAD_VALUES: dict[str, tuple[str, str]] = {
     "reminder_interval": ("5", "at least 10"),
     "photo_retention_days": ("0", "at least 1"),
     "housekeeping_hour": ("24", "at most 23"),
+    "api_timeout": ("0", "more than 0"),
     "log_level": ("LOUD", "INFO"),
 }
 # Free text or a folder: any value is a valid one.
