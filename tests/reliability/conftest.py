@@ -22,7 +22,7 @@ FAULT_DELAY_MS = 2000
 LONG = os.environ.get("BANGFU_RELIABILITY_LONG", "") not in ("", "0")
 
 
-@pytest.fixture(scope="module", params=BACKENDS if LONG else ("sqlite",))
+@pytest.fixture(scope="package", params=BACKENDS if LONG else ("sqlite",))
 def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
