@@ -62,6 +62,7 @@ async def test_every_reply_survives_a_fifth_of_calls_failing(
     await asyncio.gather(*(helper_run(h) for h in helpers))
 
     injected = (await control.random_faults() or {})["injected"]
+    print(f"faults injected: {injected}")  # the figures for docs/reliability.md (pytest -s)
     assert sum(injected.values()) >= 3, injected
     for helper in helpers:
         assert len(await visits_of(db, helper)) == VISITS
