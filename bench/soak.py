@@ -382,7 +382,8 @@ def main() -> None:
             extra=extra,
         )
         bot = BotProcess(env=env, log_path=workdir / "bot.log")
-        bot.start(emulator.control_url)
+        # A loaded machine can take a minute or more to start the bot: that is not the soak.
+        bot.start(emulator.control_url, ready_timeout=300)
         try:
             tally, samples, elapsed = asyncio.run(
                 _run(emulator.control_url, households, bot, seconds, sample_every, args.pace)
