@@ -40,7 +40,7 @@ from tests.reliability.conftest import LONG
 T = TypeVar("T")
 TOKEN = "777777:PROPERTY"
 HELPER, OFFICE, STRANGER = 880_001, 880_002, 880_003
-EXAMPLES = 200 if LONG else 10
+EXAMPLES = 200 if LONG else 25
 WAIT = 15.0
 _ids = itertools.count(1)
 
