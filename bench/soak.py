@@ -171,6 +171,9 @@ def main() -> None:
         f"bot RSS: {first:.1f} MB after warm-up -> {last:.1f} MB at the end, peak {peak:.1f} MB,"
         f" slope {slope:+.1f} MB/hour over {len(steady)} samples"
     )
+    # The shape tells a leak (a straight line) from an allocator settling (a curve that flattens).
+    tenths = samples if len(samples) < 10 else [samples[len(samples) * i // 10] for i in range(10)]
+    print("bot RSS over the run: " + ", ".join(f"{t / 60:.1f} min {m:.0f} MB" for t, m in tenths))
     print(
         f"errors: {len(tally.failures)} unanswered steps, {handler_errors} handler errors, "
         f"rejected calls {rejected}, bot alive: {alive}"
