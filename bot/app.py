@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
 from bot.botapi import BotApiClient
@@ -27,6 +27,7 @@ from bot.domain.reminders import ReminderRules, parse_quiet_hours, parse_schedul
 from bot.persistence import DatabasePersistence
 from bot.photos import warm_up
 from bot.runtime import Runtime, build_runtime, migrate
+from bot.sending import RetryingRateLimiter
 from bot.services.reminder_service import ChoreRules, ReminderService
 from bot.services.reminders import Messenger
 from bot.state_codec import StateCodec
@@ -132,17 +133,25 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(tzinfo=settings.tz))
         .concurrent_updates(PerChatUpdateProcessor())
-        .request(AiohttpRequest(pool_size=64))
+        .request(
+            AiohttpRequest(
+                pool_size=64, read_timeout=settings.api_timeout, write_timeout=settings.api_timeout
+            )
+        )
         .get_updates_request(AiohttpRequest(pool_size=2))
         .post_init(_post_init)
         .persistence(build_persistence(runtime))
         .post_shutdown(_post_shutdown)
     )
-    if settings.send_rate > 0:
-        # Stay under Telegram's flood limits instead of collecting 429s; retried on 429 anyway.
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=3)
+    # Stay under Telegram's flood limits instead of collecting 429s, and retry what a flaky
+    # Bot API loses (docs/reliability.md); a send rate of 0 keeps only the retries.
+    builder = builder.rate_limiter(
+        RetryingRateLimiter(
+            overall_max_rate=settings.send_rate,
+            group_max_rate=20 if settings.send_rate > 0 else 0,
+            max_retries=5,
         )
+    )
     app: BotApp = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
     # One group: the first matching handler wins, so the catch-alls come last.

@@ -146,6 +146,13 @@ class Settings(BaseSettings):
     state_flush_seconds: float = Field(
         default=1.0, gt=0, le=60, description="seconds between writes of conversation state"
     )
+    api_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        allow_inf_nan=False,
+        description="seconds a Bot API call may take before it is retried",
+    )
     log_level: str = "INFO"
     appraisal_weights: str = Field(
         default=DEFAULT_WEIGHTS, description="weights of the four appraisal criteria"

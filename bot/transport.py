@@ -14,6 +14,10 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 
+class ConnectionLost(NetworkError):
+    """The connection broke after the request went out: it may or may not have taken effect."""
+
+
 class AiohttpRequest(BaseRequest):
     """A BaseRequest that sends with one pooled aiohttp session."""
 
@@ -90,5 +94,10 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         except TimeoutError as err:
             raise TimedOut from err
+        except aiohttp.ClientConnectorError as err:
+            # Never connected: nothing reached the server.
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as err:
+            raise ConnectionLost(f"aiohttp.{err.__class__.__name__}: {err}") from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err

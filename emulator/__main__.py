@@ -8,6 +8,7 @@ import contextlib
 import logging
 import sys
 
+from emulator.faults import RandomFaults
 from emulator.server import Emulator, serve_forever
 
 
@@ -27,6 +28,13 @@ def main(argv: list[str] | None = None) -> None:
         "--redeliver", action="store_true", help="deliver every update twice, some out of order"
     )
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.0, help="fail this share of the bot's calls (0-1)"
+    )
+    parser.add_argument("--fault-seed", type=int, default=0, help="seed of the fault dice")
+    parser.add_argument(
+        "--fault-delay-ms", type=int, default=6000, help="how long a 'timeout' holds a call"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
 
@@ -47,6 +55,11 @@ def main(argv: list[str] | None = None) -> None:
                 extra_tokens=tuple(args.extra_token),
                 enforce_limits=args.enforce_limits,
                 ready=ready,
+                random_faults=RandomFaults(
+                    rate=args.fault_rate, seed=args.fault_seed, delay_ms=args.fault_delay_ms
+                )
+                if args.fault_rate > 0
+                else None,
             )
         )
     sys.exit(0)

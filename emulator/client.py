@@ -450,6 +450,33 @@ class ControlClient:
         """Remove all faults."""
         await self._call("DELETE", "/faults")
 
+    async def set_random_faults(
+        self,
+        rate: float,
+        *,
+        seed: int = 0,
+        kinds: list[str] | None = None,
+        retry_after: int = 1,
+        delay_ms: int = 6000,
+        skip_methods: list[str] | None = None,
+    ) -> JSON:
+        """Fail a seeded share of the bot's calls: 429, 500, 502, timeout and reset."""
+        body = {
+            "rate": rate,
+            "seed": seed,
+            "kinds": kinds,
+            "retry_after": retry_after,
+            "delay_ms": delay_ms,
+            "skip_methods": skip_methods,
+        }
+        result: JSON = await self._call("POST", "/faults/random", json=_drop_none(body))
+        return result
+
+    async def random_faults(self) -> JSON | None:
+        """The random fault setting and how many of each kind it injected."""
+        result: JSON | None = await self._call("GET", "/faults/random")
+        return result
+
     async def add_group(self, chat_id: int, title: str, *, kind: str = "group") -> JSON:
         """Make a group chat the bot is in."""
         body = {"chat_id": chat_id, "title": title, "type": kind}

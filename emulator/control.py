@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import BodyPartReader, web
 
 from emulator.actions import ControlError
-from emulator.faults import FaultSpecError
+from emulator.faults import FaultSpecError, RandomFaults
 from emulator.methods import resolve_commands, scope_key
 from emulator.objects import ApiError, dumps
 
@@ -279,7 +279,16 @@ def setup_control(app: web.Application, emu: Emulator) -> None:
 
     async def clear_faults(request: web.Request) -> Any:
         emu.faults.clear()
+        emu.random_faults = None
         return {"ok": True}
+
+    async def set_random_faults(request: web.Request) -> Any:
+        body, _ = await _body(request)
+        emu.random_faults = RandomFaults.from_spec(body)
+        return emu.random_faults.json()
+
+    async def get_random_faults(request: web.Request) -> Any:
+        return None if emu.random_faults is None else emu.random_faults.json()
 
     async def stats(request: web.Request) -> Any:
         by_method = {k: v for k, v in emu.stats.items() if k not in ("requests_total",)}
@@ -343,6 +352,8 @@ def setup_control(app: web.Application, emu: Emulator) -> None:
         ("POST", "/control/faults", add_fault),
         ("GET", "/control/faults", list_faults),
         ("DELETE", "/control/faults", clear_faults),
+        ("POST", "/control/faults/random", set_random_faults),
+        ("GET", "/control/faults/random", get_random_faults),
         ("GET", "/control/stats", stats),
         ("POST", "/control/reset", reset),
         ("POST", "/control/bots", add_bot),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -109,3 +110,76 @@ class FaultBook:
         now = time.monotonic()
         self.faults = [f for f in self.faults if f.until is None or now < f.until]
         return [f.json() for f in self.faults]
+
+
+RANDOM_KINDS = ("429", "500", "502", "timeout", "reset")
+
+
+@dataclass
+class RandomFaults:
+    """Faults on a share of all calls, drawn from a seeded generator so a run can be repeated.
+
+    ``timeout`` holds the answer back for ``delay_ms`` and then carries the call out, as a
+    Telegram that received the request but answered too late for the client: the client must
+    treat the outcome as unknown.
+    """
+
+    rate: float
+    seed: int = 0
+    kinds: tuple[str, ...] = RANDOM_KINDS
+    retry_after: int = 1
+    delay_ms: int = 6000
+    skip: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.rate <= 1.0:
+            raise FaultSpecError("rate must lie between 0 and 1")
+        unknown = [k for k in self.kinds if k not in RANDOM_KINDS]
+        if unknown or not self.kinds:
+            raise FaultSpecError(f"kinds must be some of {', '.join(RANDOM_KINDS)}")
+        if self.delay_ms <= 0 or self.retry_after < 1:
+            raise FaultSpecError("delay_ms and retry_after must be positive")
+        self._rng = random.Random(self.seed)
+        self.injected: dict[str, int] = dict.fromkeys(self.kinds, 0)
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> RandomFaults:
+        """Build from the control API's description."""
+        try:
+            return cls(
+                rate=float(spec.get("rate", 0.0)),
+                seed=int(spec.get("seed", 0)),
+                kinds=tuple(spec.get("kinds") or RANDOM_KINDS),
+                retry_after=int(spec.get("retry_after", 1)),
+                delay_ms=int(spec.get("delay_ms", 6000)),
+                skip=frozenset(str(m).lower() for m in spec.get("skip_methods") or ()),
+            )
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, FaultSpecError):
+                raise
+            raise FaultSpecError(f"bad random fault description: {exc}") from exc
+
+    def draw(self, method: str) -> Fault | None:
+        """The fault for this call, if the dice say so."""
+        if method in self.skip:
+            return None
+        # Two draws per call whatever the outcome, so one seed gives one sequence.
+        roll, pick = self._rng.random(), self._rng.choice(self.kinds)
+        if roll >= self.rate:
+            return None
+        self.injected[pick] += 1
+        if pick == "timeout":
+            return Fault(id=0, kind="delay", delay_ms=self.delay_ms)
+        return Fault(id=0, kind=pick, retry_after=self.retry_after)
+
+    def json(self) -> dict[str, Any]:
+        """The setting and what it injected so far."""
+        return {
+            "rate": self.rate,
+            "seed": self.seed,
+            "kinds": list(self.kinds),
+            "retry_after": self.retry_after,
+            "delay_ms": self.delay_ms,
+            "skip_methods": sorted(self.skip),
+            "injected": dict(self.injected),
+        }

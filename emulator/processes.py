@@ -44,10 +44,10 @@ class EmulatorProcess:
     root_url: str
 
     @classmethod
-    def start(cls, *, token: str = TOKEN) -> EmulatorProcess:
+    def start(cls, *, token: str = TOKEN, args: tuple[str, ...] = ()) -> EmulatorProcess:
         """Start it and wait for its listening line."""
         proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "--port", "0", "--token", token],
+            [sys.executable, "-m", "emulator", "--port", "0", "--token", token, *args],
             stdout=subprocess.PIPE,
             stderr=None,
             text=True,

@@ -15,7 +15,7 @@ from aiohttp import BodyPartReader, hdrs, web
 
 from emulator.actions import Actions
 from emulator.control import setup_control
-from emulator.faults import FaultBook
+from emulator.faults import FaultBook, RandomFaults
 from emulator.limits import RateLimiter
 from emulator.methods import Api, Described
 from emulator.objects import ApiError, Params, Upload, dumps
@@ -90,6 +90,7 @@ class Emulator:
         self.world.add_bot(bot_token, bot_username, bot_name)
         self.limiter = RateLimiter(enforce=enforce_limits)
         self.faults = FaultBook()
+        self.random_faults: RandomFaults | None = None
         self.api = Api(self.world, self.limiter, callback_ttl=callback_ttl)
         self.actions = Actions(self.world, self.api, bot_token)
         self.webhooks = WebhookDelivery(self.api)
@@ -173,6 +174,7 @@ class Emulator:
         self.world.reset()
         self.limiter.reset()
         self.faults.clear()
+        self.random_faults = None
         self.stats.clear()
         self.status_counts.clear()
         for bot in self.world.bots.values():
@@ -192,7 +194,7 @@ class Emulator:
             return _json_response(_UNAUTHORIZED, 401)
         try:
             params = await read_params(request)
-            if self.faults.faults:
+            if self.faults.faults or self.random_faults is not None:
                 failed = await self._apply_faults(request, method, params)
                 if failed is not None:
                     return failed
@@ -222,7 +224,12 @@ class Emulator:
             chat_id = params.integer("chat_id")
         except ApiError:
             chat_id = None
-        for fault in self.faults.match(method, chat_id):
+        faults = self.faults.match(method, chat_id)
+        if self.random_faults is not None:
+            drawn = self.random_faults.draw(method)
+            if drawn is not None:
+                faults.append(drawn)
+        for fault in faults:
             kind = fault.kind
             if kind == "delay":
                 await asyncio.sleep(fault.delay_ms / 1000)
@@ -271,6 +278,7 @@ async def serve_forever(
     extra_tokens: tuple[str, ...] = (),
     enforce_limits: bool = False,
     ready: Callable[[Emulator], None] | None = None,
+    random_faults: RandomFaults | None = None,
 ) -> None:
     """Run an emulator until cancelled."""
     emu = Emulator(
@@ -283,6 +291,7 @@ async def serve_forever(
     )
     for i, extra in enumerate(extra_tokens, start=2):
         emu.add_bot(extra, f"{username.removesuffix('_bot')}{i}_bot", f"{name} {i}")
+    emu.random_faults = random_faults
     async with emu:
         if ready is not None:
             ready(emu)

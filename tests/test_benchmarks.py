@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
         "nudge_pacing",
         "reuse",
         "reuse_scale",
+        "soak",
     ],
 )
 def test_benchmark_prints_its_figures(name: str) -> None:

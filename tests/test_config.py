@@ -54,6 +54,7 @@ BAD_VALUES: dict[str, tuple[str, str]] = {
     "housekeeping_hour": ("24", "at most 23"),
     "state_ttl_days": ("0", "at least 1"),
     "state_flush_seconds": ("0", "more than 0"),
+    "api_timeout": ("0", "more than 0"),
     "log_level": ("LOUD", "INFO"),
     "appraisal_weights": ("work=40", "missing"),
     "appraisal_grades": ("excellent=60,competent=75,basic=50", "above"),

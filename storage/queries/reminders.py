@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,9 @@ from storage.models import (
     User,
     Visit,
 )
+
+# How many times in all one nudge is tried, a try being one sender's bounded retries.
+NUDGE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -220,14 +223,19 @@ class ReminderQueries:
     async def reclaim_stale(
         self, user_id: int, period: int, stage: Stage, older_than: datetime, now: datetime
     ) -> bool:
-        """Take over a claim whose sender died before recording an outcome (one winner)."""
+        """Take over a claim whose sender died, or whose send failed, a while ago (one winner)."""
         result = await self.session.execute(
             update(Nudge)
             .where(
                 Nudge.user_id == user_id,
                 Nudge.period == period,
                 Nudge.stage == stage,
-                Nudge.outcome == Outcome.PENDING,
+                # A send that failed after its retries (a Bot API outage) gets a few more
+                # chances on later ticks: a transient outage must not lose the nudge.
+                or_(
+                    Nudge.outcome == Outcome.PENDING,
+                    and_(Nudge.outcome == Outcome.FAILED, Nudge.attempts < NUDGE_ATTEMPTS),
+                ),
                 Nudge.claimed_at < older_than,
             )
             .values(claimed_at=now, attempts=Nudge.attempts + 1)

@@ -327,3 +327,52 @@ async def test_housekeeping_removes_old_orphans_and_expired_invites(
     assert not old.exists() and fresh.exists()
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Invite)) == 1
+
+
+class FlakyMessenger(FakeMessenger):
+    """Fails every send while `down` (a Bot API outage that outlasted the retries)."""
+
+    down = True
+
+    async def send(self, message: Outgoing) -> Delivered:
+        if self.down:
+            return Delivered(Delivery.FAILED, "gave up after 4 attempts (NetworkError)")
+        return await super().send(message)
+
+
+async def test_a_nudge_lost_to_an_outage_goes_out_on_a_later_tick_once(
+    sessions: SessionFactory, uows: Uows, tmp_path: Path
+) -> None:
+    async with sessions() as session, session.begin():
+        village = await make_village(session)
+        helper = await make_user(session, "斷網", telegram_id=9300)
+        await make_household(session, village, "戊", helper=helper)
+    messenger = FlakyMessenger()
+    clock = Clock(datetime(2026, 11, 20, 10, 0))
+    service = _service(uows, messenger, clock, tmp_path)
+    assert [r.failed for r in await service.tick()] == [1]
+    messenger.down = False
+    # Not at once (another sender may still be at it), but after the stale-claim pause.
+    assert [r.sent for r in await service.tick()] == [0]
+    clock.now += timedelta(minutes=11)
+    assert [r.sent for r in await service.tick()] == [1]
+    clock.now += timedelta(minutes=11)
+    assert [r.sent for r in await service.tick()] == [0]
+    assert [m.chat_id for m in messenger.sent] == [9300]
+
+
+async def test_a_nudge_that_keeps_failing_is_given_up_after_three_tries(
+    sessions: SessionFactory, uows: Uows, tmp_path: Path
+) -> None:
+    async with sessions() as session, session.begin():
+        village = await make_village(session)
+        helper = await make_user(session, "總斷", telegram_id=9301)
+        await make_household(session, village, "己", helper=helper)
+    messenger = FlakyMessenger()
+    clock = Clock(datetime(2026, 11, 20, 10, 0))
+    service = _service(uows, messenger, clock, tmp_path)
+    failures = []
+    for _ in range(5):
+        failures += [r.failed for r in await service.tick()]
+        clock.now += timedelta(minutes=11)
+    assert sum(failures) == 3
