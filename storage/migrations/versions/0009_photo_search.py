@@ -1,7 +1,7 @@
 """photo search: fingerprint chunks and visual words in the database, search timestamps
 
-Revision ID: 0008
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 The archive search moves out of each bot process's memory into two index tables shared by
 every process. Photos stored before this revision were already compared by the old scan when
 they were saved, so they count as searched; `bangfu photo reindex` puts them in the index.
@@ -16,8 +16,8 @@ from alembic import op
 
 import storage.base
 
-revision: str = "0008"
-down_revision: str | None = "0009"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

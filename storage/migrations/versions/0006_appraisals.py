@@ -1,6 +1,6 @@
 """appraisals: drafts and final results, spot-check findings, rectifications, re-pairing
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0005
 The unused 兩不愁三保障 `assessments` table goes (guarantee_records keeps that history);
 appraisals gain a status, the computed total, the facts behind it and the adjustment's
@@ -17,7 +17,7 @@ from alembic import op
 
 import storage.base
 
-revision: str = "0007"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """conversation state: conversation steps, user and chat data kept across restarts
 
-Revision ID: 0009
-Revises: 0010
+Revision ID: 0008
+Revises: 0007
 A restarted bot resumes every open conversation from these rows; values are JSON text and
 rows older than the configured age are dropped.
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import storage.base
 
-revision: str = "0009"
-down_revision: str | None = "0010"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

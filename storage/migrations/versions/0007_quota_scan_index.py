@@ -1,7 +1,7 @@
 """quota scan: indexes that answer who is behind without reading the tables
 
-Revision ID: 0010
-Revises: 0007
+Revision ID: 0007
+Revises: 0006
 Who is behind this month counts each household's distinct visit days of one month (an index
 led by the month holding the household and the day), over every current pairing (a partial
 index of the open pairings holding helper and household, in helper order for the grouping),
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0007"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
