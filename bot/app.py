@@ -43,6 +43,8 @@ from reminders.rectifications import schedule as schedule_rectifications
 from reminders.standalone import run_loop
 
 log = logging.getLogger(__name__)
+# The job that searches the archive for visits whose search never ran or failed.
+ARCHIVE_JOB = "archive-catch-up"
 
 # Our conversations mix messages and buttons on purpose and track them per chat and user;
 # python-telegram-bot warns about that combination at every start.
@@ -167,7 +169,7 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
     if app.job_queue is not None:
         schedule_complaint_reminders(app.job_queue, settings.tz)
         schedule_rectifications(app.job_queue, settings.tz)
-        app.job_queue.run_repeating(_archive_catch_up, interval=60.0, first=20.0, name="archive")
+        app.job_queue.run_repeating(_archive_catch_up, interval=60.0, first=20.0, name=ARCHIVE_JOB)
     return app
 
 

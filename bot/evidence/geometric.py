@@ -26,6 +26,8 @@ MIN_INLIERS = 10
 RATIO = 0.8
 # Reprojection tolerance of RANSAC, in pixels of the MAX_SIDE image.
 RANSAC_PIXELS = 4.0
+# Any fixed seed: what matters is that it is the same for every check.
+RANSAC_SEED = 20261201
 # Keypoints extracted from the pixels when the stored ones do not suffice (denser, not stored).
 DENSE_POINTS = 500
 # Pixel agreement (0..1) above which the aligned overlap is a copy of the same exposure.
@@ -82,12 +84,15 @@ def _similarity(src: _Floats, dst: _Floats) -> tuple[_Array, int] | None:
     """RANSAC similarity transform src -> dst and its number of inliers."""
     if len(src) < MIN_INLIERS:
         return None
+    # RANSAC samples with OpenCV's per-thread generator: seeding it makes one pair of photos
+    # give one answer, whichever worker thread checks them and whatever it checked before.
+    cv2.setRNGSeed(RANSAC_SEED)
     matrix, mask = cv2.estimateAffinePartial2D(
         src,
         dst,
         method=cv2.RANSAC,
         ransacReprojThreshold=RANSAC_PIXELS,
-        maxIters=1000,
+        maxIters=2000,
         confidence=0.995,
     )
     if matrix is None or mask is None:
