@@ -38,7 +38,7 @@ from bot.domain.script import fold
 from bot.domain.vocabulary import HouseholdStatus, OrgKind
 from bot.services.households import current_guarantees, guarantee_values, income_values
 from bot.services.oversight_summary import HelperOversight, helper_oversight
-from bot.services.reminders import standings, within
+from bot.services.reminders import scoped_standings
 from storage.queries.oversight import UnitRow
 from storage.uow import UnitOfWork
 
@@ -76,10 +76,16 @@ async def _months(
 ) -> list[tuple[str, HelperMonth]]:
     """Each helper's month, cut to the scope (helpers with nothing in it left out)."""
     out = []
-    for lines in await standings(uow, period, default_quota):
-        seen = within(lines, scope)
-        if seen is not None:
-            out.append((seen.name, seen.month))
+    for lines in await scoped_standings(uow, period, default_quota):
+        if not scope.covers_department(lines.department_id):
+            continue
+        kept = tuple(
+            h
+            for h, path in zip(lines.households, lines.village_paths, strict=True)
+            if scope.covers_org(path)
+        )
+        if kept:
+            out.append((lines.standing.name, HelperMonth(period=period, households=kept)))
     return out
 
 
