@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
-    "name", ["emulator", "photos", "evidence", "ingest", "quota_scan", "nudge_pacing"]
+    "name", ["emulator", "photos", "evidence", "ingest", "quota_scan", "nudge_pacing", "summary"]
 )
 def test_benchmark_prints_its_figures(name: str) -> None:
     result = subprocess.run(
