@@ -136,6 +136,11 @@ async def _appraisal(engine: AsyncEngine, actor: Actor) -> dict[str, float]:
     return {"use_case": took, "bare": bare, "helpers": float(helpers)}
 
 
+async def _progress(rows: int) -> None:
+    if rows % 100_000 == 0:
+        _say(f"  export: {rows:,} rows")
+
+
 async def _export(
     engine: AsyncEngine, actor: Actor, span: PeriodSpan, folder: Path, traced: bool
 ) -> tuple[int, float, int]:
@@ -146,7 +151,14 @@ async def _export(
     t0 = time.perf_counter()
     try:
         done = await run_export(
-            UnitOfWork(sessions), actor, key="visits", span=span, area="", tz=UTC, folder=folder
+            UnitOfWork(sessions),
+            actor,
+            key="visits",
+            span=span,
+            area="",
+            tz=UTC,
+            folder=folder,
+            progress=_progress,
         )
         took = time.perf_counter() - t0
         peak = tracemalloc.get_traced_memory()[1] if traced else 0
