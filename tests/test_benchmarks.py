@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
         "reuse",
         "reuse_scale",
         "soak",
+        "summary",
     ],
 )
 def test_benchmark_prints_its_figures(name: str) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.domain.households import Coverage
-from bot.domain.quota import HelperMonth
+from bot.domain.quota import MonthTotals
 from bot.domain.text import N_
 from bot.domain.vocabulary import AppraisalKind, AppraisalStatus, Grade
 
@@ -145,7 +145,7 @@ def default_rules() -> AppraisalRules:
 class HelperFacts:
     """What a helper did in a period, as the criteria need it."""
 
-    months: Sequence[HelperMonth]
+    months: Sequence[MonthTotals]
     visits: int = 0
     complete_visits: int = 0  # with a shared location and at least one photo
     late_visits: int = 0  # logged on a later day than they happened
@@ -184,7 +184,7 @@ def _clamp(value: float) -> float:
     return max(0.0, min(100.0, value))
 
 
-def compliance(months: Sequence[HelperMonth]) -> float | None:
+def compliance(months: Sequence[MonthTotals]) -> float | None:
     """Visits done over visits required across the period's months (the quota rule)."""
     required = sum(m.required for m in months)
     return sum(m.done for m in months) / required if required else None

@@ -7,6 +7,7 @@ a final 不稱職 opens a rectification (限期整改).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,10 +36,9 @@ from bot.domain.errors import (
 )
 from bot.domain.households import coverage
 from bot.domain.people import Actor
-from bot.domain.quota import period_bounds, period_of
+from bot.domain.quota import MonthTotals, counted, period_bounds, period_of, quota_for
 from bot.domain.visits import VisitRules
 from bot.domain.vocabulary import AppraisalKind, AppraisalStatus, Grade, Role
-from bot.services.month import month_of
 from storage.models import Appraisal, Rectification
 from storage.queries.appraisal import VisitStats
 from storage.uow import UnitOfWork
@@ -84,6 +84,18 @@ def line_of(row: Appraisal, name: str) -> AppraisalLine:
     )
 
 
+def _totals(
+    quotas: Sequence[tuple[int, int]], days: dict[tuple[int, int], int], period: int
+) -> MonthTotals:
+    """A helper's month in figures from (household, quota) pairs and visit days.
+
+    The quota rule's figures without a `HouseholdMonth` per household and month: a county's
+    annual appraisal would build over ten million of them.
+    """
+    done = sum(counted(days.get((h, period), 0), q) for h, q in quotas)
+    return MonthTotals(period, len(quotas), sum(q for _, q in quotas), done)
+
+
 async def facts_of(
     uow: UnitOfWork,
     helper_ids: Sequence[int],
@@ -103,7 +115,10 @@ async def facts_of(
     start = period_bounds(period.months[0], visits.tz)[0]
     end = period_bounds(period.months[-1], visits.tz)[1]
     queries = uow.appraisal
-    days = await queries.paired_days_of(helper_ids, months)
+    paired, days = await queries.paired_quotas_of(helper_ids, months)
+    quotas: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for helper_id, household_id, own in paired:
+        quotas[helper_id].append((household_id, quota_for(own, visits.default_quota)))
     stats = await queries.visit_stats_of(helper_ids, months)
     progress = await queries.progress_of(helper_ids, start, end)
     benefits = await queries.benefit_states_of(helper_ids)
@@ -119,7 +134,7 @@ async def facts_of(
         seen = stats.get(h, VisitStats(0, 0, 0))
         mine = progress[h]
         found[h] = HelperFacts(
-            months=[month_of(days.get((h, m), []), m, visits.default_quota) for m in months],
+            months=[_totals(quotas.get(h, []), days, m) for m in months],
             visits=seen.visits,
             complete_visits=seen.complete,
             late_visits=seen.late,

@@ -120,10 +120,23 @@ async def month_summary(
         benefits = await uow.records.benefit_states(where.scope)
         _, flags = await uow.review.open_flags(where.scope, offset=0, limit=1)
         complaints = await uow.oversight.open_complaints(where.scope)
-        trend = []
-        for earlier in recent_periods(period)[:-1]:
-            past = await _months(uow, where.scope, earlier, default_quota)
-            trend.append((earlier, household_compliance(m for _, m in past).ratio))
+        earlier = recent_periods(period)[:-1]
+        days = await uow.oversight.visit_days(earlier)
+    # Past months with the same households in scope: one query of days, not six standings.
+    paired = {h.household_id: h for _, m in months for h in m.households}.values()
+    trend = []
+    for past in earlier:
+        lines = tuple(
+            HouseholdMonth(
+                h.household_id,
+                h.head_name,
+                h.village,
+                days.get((h.household_id, past), 0),
+                h.quota,
+            )
+            for h in paired
+        )
+        trend.append((past, household_compliance([HelperMonth(past, lines)]).ratio))
     compliance = household_compliance(m for _, m in months)
     trend.append((period, compliance.ratio))
     villages = by_village(m for _, m in months)

@@ -41,7 +41,6 @@ from storage.models import (
     Visit,
     VisitFlag,
 )
-from storage.queries.households import PairedRow
 
 Ts = TypeVarTuple("Ts")
 
@@ -157,25 +156,19 @@ class AppraisalQueries:
         return [(i, n) for i, n in rows]
 
     # facts of many helpers at once (a county's annual appraisal)
-    async def paired_days_of(
+    async def paired_quotas_of(
         self, helper_ids: Sequence[int], periods: Sequence[int]
-    ) -> dict[tuple[int, int], list[PairedRow]]:
-        """Per (helper, month): the helper's current households with their visit days."""
-        paired = (
-            await self.session.execute(
-                select(
-                    Pairing.helper_id,
-                    Household.id,
-                    Household.head_name,
-                    OrgUnit.name,
-                    Household.visit_quota,
-                )
+    ) -> tuple[list[tuple[int, int, int | None]], dict[tuple[int, int], int]]:
+        """The helpers' current pairings (helper, household, own quota) and, per (household,
+        month), the household's distinct visit days: two queries, no names."""
+        paired = [
+            (int(h), int(i), q)
+            for h, i, q in await self.session.execute(
+                select(Pairing.helper_id, Household.id, Household.visit_quota)
                 .join(Household, Household.id == Pairing.household_id)
-                .join(OrgUnit, OrgUnit.id == Household.village_id)
                 .where(Pairing.helper_id.in_(list(helper_ids)), Pairing.ended_on.is_(None))
-                .order_by(Pairing.helper_id, OrgUnit.name, Household.head_name, Household.id)
             )
-        ).all()
+        ]
         households = (
             select(Pairing.household_id)
             .where(Pairing.helper_id.in_(list(helper_ids)), Pairing.ended_on.is_(None))
@@ -193,15 +186,7 @@ class AppraisalQueries:
                 .group_by(Visit.household_id, Visit.period)
             ):
                 days[(household_id, period)] = int(n)
-        found: dict[tuple[int, int], list[PairedRow]] = defaultdict(list)
-        for helper_id, household_id, name, village, quota in paired:
-            for period in periods:
-                found[(helper_id, period)].append(
-                    PairedRow(
-                        household_id, name, village, quota, days.get((household_id, period), 0)
-                    )
-                )
-        return found
+        return paired, days
 
     async def visit_stats_of(
         self, helper_ids: Sequence[int], months: Sequence[int]

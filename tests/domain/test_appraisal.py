@@ -18,20 +18,20 @@ from bot.domain.appraisal import (
     score,
 )
 from bot.domain.households import Coverage
-from bot.domain.quota import HelperMonth, HouseholdMonth
+from bot.domain.quota import HelperMonth, HouseholdMonth, MonthTotals
 from bot.domain.vocabulary import AppraisalKind, Grade
 
 RULES = default_rules()
 
 
-def _month(*days_and_quotas: tuple[int, int], period: int = 202611) -> HelperMonth:
+def _month(*days_and_quotas: tuple[int, int], period: int = 202611) -> MonthTotals:
     return HelperMonth(
         period=period,
         households=tuple(
             HouseholdMonth(i, f"户{i}", "東村", days, quota)
             for i, (days, quota) in enumerate(days_and_quotas)
         ),
-    )
+    ).totals
 
 
 def _perfect(**changes: object) -> HelperFacts:
