@@ -20,6 +20,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
+from bot import allocator
 from bot.botapi import BotApiClient
 from bot.config import Settings
 from bot.context import REMINDERS_KEY, RUNTIME_KEY, BotApp, BotContext
@@ -45,6 +46,8 @@ from reminders.standalone import run_loop
 log = logging.getLogger(__name__)
 # The job that searches the archive for visits whose search never ran or failed.
 ARCHIVE_JOB = "archive-catch-up"
+# The job that hands the allocator's free pages back (bot/allocator.py).
+MEMORY_JOB = "memory-trim"
 
 # Our conversations mix messages and buttons on purpose and track them per chat and user;
 # python-telegram-bot warns about that combination at every start.
@@ -170,7 +173,13 @@ def build_application(settings: Settings, runtime: Runtime | None = None) -> Bot
         schedule_complaint_reminders(app.job_queue, settings.tz)
         schedule_rectifications(app.job_queue, settings.tz)
         app.job_queue.run_repeating(_archive_catch_up, interval=60.0, first=20.0, name=ARCHIVE_JOB)
+        app.job_queue.run_repeating(_release_memory, interval=60.0, first=60.0, name=MEMORY_JOB)
     return app
+
+
+async def _release_memory(context: BotContext) -> None:
+    """Hand the allocator's free pages back: freed photo buffers otherwise stay resident."""
+    allocator.trim()
 
 
 async def _archive_catch_up(context: BotContext) -> None:
@@ -208,6 +217,8 @@ async def polling(app: BotApp) -> AsyncIterator[BotApp]:
 
 def run(settings: Settings) -> None:
     """Run the bot until interrupted: webhook when a URL is configured, else long polling."""
+    # Before the worker threads start: arenas are created with the threads.
+    allocator.tune()
     if settings.builtin_id_key:
         log.warning(
             "BANGFU_ID_HASH_KEY is the built-in default: set a secret key of your own before "

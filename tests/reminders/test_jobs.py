@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import ARCHIVE_JOB, build_application, build_reminder_service
+from bot.app import ARCHIVE_JOB, MEMORY_JOB, build_application, build_reminder_service
 from bot.config import Settings
 from bot.runtime import build_runtime
 from reminders.complaints import JOB_NAME as COMPLAINTS_JOB
@@ -34,7 +34,9 @@ async def test_installing_twice_leaves_one_job_per_name(tmp_path: Path) -> None:
         )
         # Removed before added: four jobs, not eight (beside the other features' own jobs).
         live = [j.name for j in app.job_queue.jobs()]
-        assert sorted(live) == sorted([*first, COMPLAINTS_JOB, RECTIFICATIONS_JOB, ARCHIVE_JOB])
+        assert sorted(live) == sorted(
+            [*first, COMPLAINTS_JOB, RECTIFICATIONS_JOB, ARCHIVE_JOB, MEMORY_JOB]
+        )
         hours = {j.name: j.next_t.astimezone(settings.tz).hour for j in app.job_queue.jobs()}
         assert hours["reminders:urgent"] == 16 and hours[HOUSEKEEPING_JOB] == 3
     finally:
