@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.appraisal import CheckRow, HelperRow
@@ -41,6 +41,7 @@ from storage.models import (
     Visit,
     VisitFlag,
 )
+from storage.queries.records import household_scoped
 
 Ts = TypeVarTuple("Ts")
 
@@ -82,20 +83,6 @@ def helper_in_scope(scope: Scope) -> ColumnElement[bool]:
         )
         condition = condition & exists(paired_here)
     return condition
-
-
-def _household_scoped(query: Select[*Ts], scope: Scope) -> Select[*Ts]:
-    """Limit a query joined to Household and its village (OrgUnit) to the scope."""
-    if scope.org_path is not None:
-        query = query.where(OrgUnit.path.startswith(scope.org_path, autoescape=True))
-    if scope.department_id is not None:
-        helpers = (
-            select(Pairing.household_id)
-            .join(User, User.id == Pairing.helper_id)
-            .where(Pairing.ended_on.is_(None), User.department_id == scope.department_id)
-        )
-        query = query.where(Household.id.in_(helpers))
-    return query
 
 
 class AppraisalQueries:
@@ -472,7 +459,7 @@ class AppraisalQueries:
     # re-pairing
     async def household(self, household_id: int, scope: Scope) -> tuple[Household, str] | None:
         """A household in the scope with its village's path."""
-        query = _household_scoped(
+        query = household_scoped(
             select(Household, OrgUnit.path)
             .join(OrgUnit, OrgUnit.id == Household.village_id)
             .where(Household.id == household_id),
@@ -505,7 +492,7 @@ class AppraisalQueries:
         self, request_id: int, scope: Scope
     ) -> tuple[RepairRequest, str] | None:
         """A re-pairing request whose household lies in the scope, with the village path."""
-        query = _household_scoped(
+        query = household_scoped(
             select(RepairRequest, OrgUnit.path)
             .join(Household, Household.id == RepairRequest.household_id)
             .join(OrgUnit, OrgUnit.id == Household.village_id)
@@ -517,7 +504,7 @@ class AppraisalQueries:
 
     async def pending_requests(self, scope: Scope) -> list[RepairRequest]:
         """Re-pairing requests awaiting a leader, in the scope, oldest first."""
-        query = _household_scoped(
+        query = household_scoped(
             select(RepairRequest)
             .join(Household, Household.id == RepairRequest.household_id)
             .join(OrgUnit, OrgUnit.id == Household.village_id)

@@ -60,7 +60,7 @@ class BenefitRow:
     status: BenefitStatus
 
 
-def _scoped(query: Select[*Ts], scope: Scope) -> Select[*Ts]:
+def household_scoped(query: Select[*Ts], scope: Scope) -> Select[*Ts]:
     """Limit a query that joins OrgUnit (the village) and Household to the scope."""
     if scope.org_path is not None:
         query = query.where(OrgUnit.path.startswith(scope.org_path, autoescape=True))
@@ -212,7 +212,7 @@ class RecordQueries:
 
     async def in_scope(self, scope: Scope) -> list[HouseholdRow]:
         """Every household in the scope, by village and name."""
-        query = _scoped(
+        query = household_scoped(
             select(Household.id, Household.head_name, OrgUnit.name, Household.status).join(
                 OrgUnit, OrgUnit.id == Household.village_id
             ),
@@ -250,7 +250,7 @@ class RecordQueries:
             .group_by(Pairing.household_id)
             .subquery()
         )
-        query = _scoped(
+        query = household_scoped(
             select(
                 BenefitEnrolment.household_id,
                 OrgUnit.name,
