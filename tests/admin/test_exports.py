@@ -188,3 +188,36 @@ def test_the_command_line_writes_the_same_export(
     rows = _cells(out)
     assert rows[1] == [county.households["河邊村"], "河邊戶", "河邊村", "已脱贫", 1, 1, 0, 1]
     assert list(out.parent.glob("coverage-*.xlsx")) == []
+
+
+@pytest.mark.usefixtures("_forget_test_kind")
+async def test_an_export_over_a_sheets_rows_goes_on_in_further_sheets(tmp_path: Path) -> None:
+    kind = register(
+        ExportKind(
+            key="numbers-test", title="一个超过三十一个字符的很长很长很长很长很长很长的工作表标题",
+            headers=("编号", "名称"), widths=(8, 12), rows=_numbers,
+        )
+    )  # fmt: skip
+    query = ExportQuery(scope=None, span=NOVEMBER, tz=SHANGHAI)  # type: ignore[arg-type]
+    out = tmp_path / "n.xlsx"
+    count = await write_xlsx(out, kind, kind.rows(None, query), sheet_rows=10)  # type: ignore[arg-type]
+    assert count == 25
+    book = load_workbook(out)
+    titles = book.sheetnames
+    assert len(titles) == 3 and all(len(t) <= 31 for t in titles)
+    assert titles[1].endswith(" (2)") and titles[2].endswith(" (3)")
+    sheets = [[list(r) for r in book[t].iter_rows(values_only=True)] for t in titles]
+    assert [len(s) for s in sheets] == [11, 11, 6]
+    assert all(s[0] == ["编号", "名称"] for s in sheets)
+    numbers = [row[0] for s in sheets for row in s[1:]]
+    assert numbers == list(range(25))
+
+
+async def test_a_sheet_cannot_be_asked_to_hold_more_than_the_format_allows(tmp_path: Path) -> None:
+    async def nothing() -> AsyncIterator[Sequence[Cell]]:
+        return
+        yield ()
+
+    kind = ExportKind(key="x", title="x", headers=("a",), widths=(8,), rows=lambda u, q: nothing())
+    with pytest.raises(ValueError, match="sheet_rows"):
+        await write_xlsx(tmp_path / "x.xlsx", kind, nothing(), sheet_rows=1_048_576)
