@@ -14,12 +14,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.ext import BasePersistence, ConversationHandler, PersistenceInput
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.state_codec import StateCodec, StateCodecError
 from storage.uow import UnitOfWork
@@ -27,6 +26,11 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 Data = dict[Any, Any]
+# The shapes BasePersistence's methods take; python-telegram-bot's own names for them live in
+# a private module, so they are spelled out here.
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
+CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 # Expired rows are also swept while the bot runs, at most this often.
 PURGE_EVERY = timedelta(hours=1)
 

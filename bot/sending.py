@@ -24,13 +24,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram._utils.types import JSONDict
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 
 from bot.transport import ConnectionLost
 
 log = logging.getLogger(__name__)
+# A Bot API result as python-telegram-bot hands it to a rate limiter (its alias is private).
+JSONDict = dict[str, Any]
 
 ATTEMPTS = 6
 BACKOFF = 0.25

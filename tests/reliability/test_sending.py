@@ -82,3 +82,15 @@ async def test_an_expired_callback_is_still_reported_when_nothing_was_sent_befor
     call = Flaky(BadRequest("Query is too old and response timeout expired"))
     with pytest.raises(BadRequest):
         await _run(_limiter(), call, "answerCallbackQuery")
+
+
+def test_the_transport_takes_a_timeout_given_and_its_own_default_for_ptbs_unset_mark() -> None:
+    from telegram.request import BaseRequest
+
+    from bot.transport import _given
+
+    assert _given(BaseRequest.DEFAULT_NONE, 3.0) == 3.0
+    assert _given(BaseRequest.DEFAULT_NONE, None) is None
+    assert _given(None, 3.0) is None
+    assert _given(7, 3.0) == 7
+    assert _given(0.5, 3.0) == 0.5
