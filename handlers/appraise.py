@@ -6,7 +6,6 @@ helper's own results with their breakdown.
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -14,8 +13,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import BotContext, current_user, tr
@@ -33,10 +30,11 @@ from bot.services.appraisal import (
     my_appraisals,
     run_appraisal,
 )
+from handlers.asking import asking, cancel_dropping
 from handlers.context import authorised
 from handlers.edits import edit_message
 from handlers.longtext import text_within
-from handlers.menu import MenuActions, menu_buttons_inside
+from handlers.menu import MenuActions
 
 SCORE, REASON = range(2)
 PAGE = 5
@@ -304,15 +302,8 @@ async def remind(update: Update, context: BotContext) -> None:
     )
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    """Stop adjusting; the draft stays as it was."""
-    message = update.effective_message
-    assert message is not None
-    if context.user_data is not None:
-        context.user_data.pop(KEY, None)
-    t = tr(update, context, await current_user(update, context))
-    await message.reply_text(t("Cancelled. The score is unchanged."))
-    return ConversationHandler.END
+# Stop adjusting; the appraisal stays as it was.
+cancel = cancel_dropping(KEY, N_("Cancelled. The score is unchanged."))
 
 
 async def my_appraisal(update: Update, context: BotContext) -> None:
@@ -332,22 +323,13 @@ async def my_appraisal(update: Update, context: BotContext) -> None:
 
 def handlers(menu: MenuActions) -> list[BaseHandler[Update, BotContext, object]]:
     """The /appraise review, its adjust conversation, and /myappraisal."""
-    new = filters.UpdateType.MESSAGE
-    text = filters.TEXT & ~filters.COMMAND & new
-    adjusting: ConversationHandler[BotContext] = ConversationHandler(
+    adjusting = asking(
+        "appraisal-adjust",
+        menu=menu,
         entry_points=[CallbackQueryHandler(ask_score, pattern=r"^apr:adj:\d+$")],
-        states={
-            SCORE: [menu_buttons_inside(menu, remind), MessageHandler(text, got_score)],
-            REASON: [menu_buttons_inside(menu, remind), MessageHandler(text, got_reason)],
-        },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            MessageHandler(new & ~filters.COMMAND & ~filters.StatusUpdate.ALL, remind),
-        ],
-        name="appraisal-adjust",
-        persistent=True,  # resumed after a restart (bot/persistence.py)
-        conversation_timeout=timedelta(hours=1),
-        allow_reentry=True,
+        answers={SCORE: got_score, REASON: got_reason},
+        remind=remind,
+        cancel=cancel,
     )
     return [
         adjusting,

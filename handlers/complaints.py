@@ -5,16 +5,12 @@ Helpers are refused; the use cases limit everything else to what the user may se
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from telegram import InputMediaPhoto, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import BotContext, current_user, tr
@@ -23,6 +19,7 @@ from bot.domain.errors import ComplaintTextInvalid, DomainError
 from bot.domain.vocabulary import ComplaintOutcome, ComplaintStatus
 from bot.i18n import N_, Translate
 from bot.services import complaint_office as office
+from handlers.asking import asking, cancel_dropping
 from handlers.complaint_views import (
     complaint_markup,
     complaint_text,
@@ -32,7 +29,7 @@ from handlers.complaint_views import (
 )
 from handlers.context import authorised
 from handlers.edits import edit_message
-from handlers.menu import MenuActions, menu_buttons_inside
+from handlers.menu import MenuActions
 
 TEXT = 0
 PAGE = 5
@@ -249,21 +246,15 @@ async def remind(update: Update, context: BotContext) -> None:
     await message.reply_text(t(PROMPTS[pending[0]]).format(id=pending[1]) + " /cancel")
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    """Stop; nothing changes."""
-    message = update.effective_message
-    assert message is not None
-    if context.user_data is not None:
-        context.user_data.pop(PENDING, None)
-    t = tr(update, context, await current_user(update, context))
-    await message.reply_text(t("Cancelled; the complaint is unchanged."))
-    return ConversationHandler.END
+# Stop; nothing changes.
+cancel = cancel_dropping(PENDING, N_("Cancelled; the complaint is unchanged."))
 
 
 def handlers(menu: MenuActions) -> list[BaseHandler[Update, BotContext, object]]:
     """/complaints, its buttons and the conversation that asks for an action's words."""
-    new = filters.UpdateType.MESSAGE
-    acting: ConversationHandler[BotContext] = ConversationHandler(
+    acting = asking(
+        "complaint-action",
+        menu=menu,
         entry_points=[
             CallbackQueryHandler(
                 ask_text, pattern=r"^cmp:(assign|note|reply|ask|subject|village|dismiss):\d+$"
@@ -272,20 +263,9 @@ def handlers(menu: MenuActions) -> list[BaseHandler[Update, BotContext, object]]
                 ask_text, pattern=r"^cmp:out:\d+:(substantiated|partly|unsubstantiated)$"
             ),
         ],
-        states={
-            TEXT: [
-                menu_buttons_inside(menu, remind),
-                MessageHandler(filters.TEXT & ~filters.COMMAND & new, got_text),
-            ]
-        },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            MessageHandler(new & ~filters.COMMAND & ~filters.StatusUpdate.ALL, remind),
-        ],
-        name="complaint-action",
-        persistent=True,  # resumed after a restart (bot/persistence.py)
-        conversation_timeout=timedelta(hours=1),
-        allow_reentry=True,
+        answers={TEXT: got_text},
+        remind=remind,
+        cancel=cancel,
     )
     return [
         acting,

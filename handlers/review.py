@@ -6,7 +6,7 @@ Everything shown and every action is limited to the admin's scope by the use cas
 from __future__ import annotations
 
 import html
-from datetime import timedelta, tzinfo
+from datetime import tzinfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
@@ -23,13 +23,14 @@ from bot.domain.errors import DomainError, NotRegistered
 from bot.domain.review import FlagPage, OpenFlag
 from bot.domain.roles import can_review_flags
 from bot.domain.vocabulary import FlagKind
-from bot.i18n import Translate
+from bot.i18n import N_, Translate
 from bot.services.review import clear_flag, confirm_home, flag_to_clear, open_flags
+from handlers.asking import asking, cancel_dropping
 from handlers.context import authorised
 from handlers.edits import edit_message
 from handlers.flag_text import flag_sentence
 from handlers.longtext import text_within
-from handlers.menu import MenuActions, button_pattern, menu_buttons_inside
+from handlers.menu import MenuActions, button_pattern
 
 REASON = 0
 PAGE = 5
@@ -194,15 +195,8 @@ async def remind_reason(update: Update, context: BotContext) -> None:
     )
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    """Stop clearing; the flag stays open."""
-    message = update.effective_message
-    assert message is not None
-    if context.user_data is not None:
-        context.user_data.pop(CLEARING, None)
-    t = tr(update, context, await current_user(update, context))
-    await message.reply_text(t("Cancelled. The flag stays open."))
-    return ConversationHandler.END
+# Stop clearing; the flag stays open.
+cancel = cancel_dropping(CLEARING, N_("Cancelled. The flag stays open."))
 
 
 async def home(update: Update, context: BotContext) -> None:
@@ -233,23 +227,13 @@ async def home(update: Update, context: BotContext) -> None:
 
 def handlers(menu: MenuActions) -> list[BaseHandler[Update, BotContext, object]]:
     """The /flags command, its buttons and the clear-with-reason conversation."""
-    new = filters.UpdateType.MESSAGE
-    clearing: ConversationHandler[BotContext] = ConversationHandler(
+    clearing = asking(
+        "flag-clear",
+        menu=menu,
         entry_points=[CallbackQueryHandler(ask_reason, pattern=r"^flag:clear:\d+$")],
-        states={
-            REASON: [
-                menu_buttons_inside(menu, remind_reason),
-                MessageHandler(filters.TEXT & ~filters.COMMAND & new, got_reason),
-            ]
-        },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            MessageHandler(new & ~filters.COMMAND & ~filters.StatusUpdate.ALL, remind_reason),
-        ],
-        name="flag-clear",
-        persistent=True,  # resumed after a restart (bot/persistence.py)
-        conversation_timeout=timedelta(hours=1),
-        allow_reentry=True,
+        answers={REASON: got_reason},
+        remind=remind_reason,
+        cancel=cancel,
     )
     return [
         # First, so that a menu button pressed while a reason is awaited is not a reason.
