@@ -64,7 +64,8 @@ async def remind(update: Update, context: BotContext) -> None:
     await message.reply_text(
         t(
             "{stage} reminders for {month}: {sent} sent, {skipped} skipped (sent before), "
-            "{failed} failed, {blocked} could not be reached."
+            "{failed} failed, {blocked} could not be reached, {unsigned} have not signed up "
+            "to the bot yet."
         ).format(
             stage=t(stage.value),
             month=period_label(report.period),
@@ -72,6 +73,7 @@ async def remind(update: Update, context: BotContext) -> None:
             skipped=report.skipped,
             failed=report.failed,
             blocked=report.blocked,
+            unsigned=report.not_signed_up,
         )
     )
 

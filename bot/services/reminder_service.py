@@ -96,13 +96,15 @@ class ReminderService:
             stale_after=self.stale_after,
         )
         log.info(
-            "reminder stage %s for %s: %d sent, %d skipped, %d failed, %d blocked",
+            "reminder stage %s for %s: %d sent, %d skipped, %d failed, %d blocked, "
+            "%d not signed up",
             stage.value,
             period,
             report.sent,
             report.skipped,
             report.failed,
             report.blocked,
+            report.not_signed_up,
         )
         return report
 

@@ -180,7 +180,8 @@ def within(lines: HelperLines, scope: Scope) -> Standing | None:
 
 @dataclass
 class StageReport:
-    """How a stage run went: nudges sent now, already claimed before, failed, blocked."""
+    """How a stage run went: nudges sent now, already claimed before, failed, blocked, and
+    helpers who have not signed up to the bot (nothing to send to; tried again next run)."""
 
     stage: Stage
     period: int
@@ -188,6 +189,7 @@ class StageReport:
     skipped: int = 0
     failed: int = 0
     blocked: int = 0
+    not_signed_up: int = 0
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -316,21 +318,22 @@ async def deliver(
     for target in targets:
         queue.put_nowait(target)
 
-    async def one(target: Target) -> Delivered | None:
+    async def one(target: Target, message: Outgoing) -> Delivered | None:
         if not await _claim(uows, target, stage, period, clock(), stale_after):
             return None
-        if target.message is None:
-            delivered = Delivered(Delivery.FAILED, "no Telegram account")
-        else:
-            delivered = await messenger.send(target.message)
+        delivered = await messenger.send(message)
         await _settle(uows, target, stage, period, delivered, clock())
         return delivered
 
     async def worker() -> None:
         while not queue.empty():
             target = queue.get_nowait()
+            if target.message is None:
+                # Not claimed: a helper who signs up later today still gets this stage.
+                report.not_signed_up += 1
+                continue
             try:
-                outcome = await one(target)
+                outcome = await one(target, target.message)
             except Exception as exc:
                 # A database too busy to claim or settle one nudge must not stop the others:
                 # an unclaimed nudge goes out on the next run, an unsettled claim once stale.

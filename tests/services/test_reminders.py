@@ -376,3 +376,26 @@ async def test_a_nudge_that_keeps_failing_is_given_up_after_three_tries(
         failures += [r.failed for r in await service.tick()]
         clock.now += timedelta(minutes=11)
     assert sum(failures) == 3
+
+
+async def test_a_helper_not_signed_up_is_counted_apart_and_nudged_once_they_are(
+    sessions: SessionFactory, uows: Uows, tmp_path: Path
+) -> None:
+    async with sessions() as session, session.begin():
+        village = await make_village(session)
+        helper = await make_user(session, "未登", telegram_id=None)
+        await make_household(session, village, "庚", helper=helper)
+        helper_id = helper.id
+    messenger = FakeMessenger()
+    clock = Clock(datetime(2026, 11, 20, 10, 0))
+    service = _service(uows, messenger, clock, tmp_path)
+    [report] = await service.tick()
+    assert (report.not_signed_up, report.failed, report.sent) == (1, 0, 0)
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Nudge)) == 0
+    async with sessions() as session, session.begin():
+        (await session.get_one(User, helper_id)).telegram_id = 9302
+    clock.now += timedelta(minutes=5)
+    [report] = await service.tick()
+    assert (report.not_signed_up, report.sent) == (0, 1)
+    assert [m.chat_id for m in messenger.sent] == [9302]
