@@ -12,6 +12,7 @@ from storage.db import SessionFactory
 from storage.queries.appraisal import AppraisalQueries
 from storage.queries.audit import record
 from storage.queries.complaints import ComplaintQueries
+from storage.queries.consequences import ConsequenceQueries
 from storage.queries.households import HouseholdQueries
 from storage.queries.oversight import OversightQueries
 from storage.queries.people import PeopleQueries
@@ -42,6 +43,7 @@ class UnitOfWork:
     reminders: ReminderQueries
     oversight: OversightQueries
     appraisal: AppraisalQueries
+    consequences: ConsequenceQueries
     state: StateQueries
     photo_search: PhotoSearchQueries
 
@@ -60,6 +62,7 @@ class UnitOfWork:
         self.reminders = ReminderQueries(self.session)
         self.oversight = OversightQueries(self.session)
         self.appraisal = AppraisalQueries(self.session)
+        self.consequences = ConsequenceQueries(self.session)
         self.state = StateQueries(self.session)
         self.photo_search = PhotoSearchQueries(self.session)
         return self

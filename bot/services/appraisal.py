@@ -353,7 +353,7 @@ async def finalise_appraisal(
             row.confirmed_at = now
             if row.grade == Grade.INCOMPETENT:
                 row.rectify_by = rectification_due(today, rules)
-                uow.appraisal.add(
+                uow.consequences.add(
                     Rectification(
                         helper_id=row.helper_id,
                         appraisal_id=row.id,

@@ -33,9 +33,9 @@ async def helper_oversight(uow: UnitOfWork, actor: Actor, helper_id: int) -> Hel
         helper = await uow.appraisal.helper(helper_id, actor.scope)
         if helper is None:
             raise HelperNotFound()
-        checks = await uow.appraisal.recent_checks(helper_id, LAST_CHECKS)
+        checks = await uow.consequences.recent_checks(helper_id, LAST_CHECKS)
         latest = await uow.appraisal.latest_final(helper_id)
-        rect = await uow.appraisal.pending_rectification(helper_id)
+        rect = await uow.consequences.pending_rectification(helper_id)
         return HelperOversight(
             checks=tuple(checks),
             appraisal=line_of(latest, helper.name) if latest is not None else None,

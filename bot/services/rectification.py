@@ -45,7 +45,7 @@ class RectificationDigest:
 async def rectification_round(uow: UnitOfWork, *, today: date) -> RectificationDigest:
     """Fail the expired rectifications (flagged for replacement) and say who to remind."""
     async with uow:
-        rows = await uow.appraisal.open_rectifications()
+        rows = await uow.consequences.open_rectifications()
         still_open: list[tuple[RectificationView, int | None, str | None]] = []
         failed: list[RectificationView] = []
         for row, name, telegram_id, language in rows:
@@ -65,7 +65,7 @@ async def rectification_round(uow: UnitOfWork, *, today: date) -> RectificationD
             else:
                 still_open.append((view, telegram_id, language))
         office = []
-        for chat, language, path in await uow.appraisal.office_chats():
+        for chat, language, path in await uow.consequences.office_chats():
             scope = Scope(org_path=path)
             mine_open = [
                 v for v, _, _ in still_open if await uow.appraisal.helper(v.helper_id, scope)
@@ -89,7 +89,7 @@ async def close_rectification(
     if actor.role != Role.OFFICE:
         raise NotAllowed()
     async with uow:
-        row = await uow.appraisal.rectification(rect_id, actor.scope)
+        row = await uow.consequences.rectification(rect_id, actor.scope)
         if row is None:
             raise RectificationNotFound()
         row.status = CLOSED
@@ -103,7 +103,7 @@ async def close_rectification(
             helper_id=row.helper_id,
             at=now.isoformat(),
         )
-        names = await uow.appraisal.names([row.helper_id])
+        names = await uow.consequences.names([row.helper_id])
         await uow.commit()
         return RectificationView(
             row.id, row.helper_id, names.get(row.helper_id, ""), row.due_on, CLOSED

@@ -51,7 +51,9 @@ class Proposal:
 
 async def _view(uow: UnitOfWork, row: RepairRequest) -> RepairView:
     household = await uow.households.get(row.household_id)
-    names = await uow.appraisal.names([row.from_helper_id, row.to_helper_id, row.proposed_by_id])
+    names = await uow.consequences.names(
+        [row.from_helper_id, row.to_helper_id, row.proposed_by_id]
+    )
     return RepairView(
         id=row.id,
         household_id=row.household_id,
@@ -80,13 +82,13 @@ async def propose_repair(
         raise NotAllowed()
     reason = reason.strip()[:MAX_REASON]
     async with uow:
-        found = await uow.appraisal.household(household_id, actor.scope)
+        found = await uow.consequences.household(household_id, actor.scope)
         if found is None:
             raise HouseholdNotFound()
         _, village_path = found
         helper = None
         if helper_id is not None:
-            helper = await uow.appraisal.any_helper(helper_id)
+            helper = await uow.consequences.any_helper(helper_id)
         elif helper_name:
             # The new helper may work anywhere in the county: the leader's approval decides.
             named = await uow.appraisal.helpers_named(helper_name, COUNTY, 2)
@@ -94,7 +96,7 @@ async def propose_repair(
         if helper is None:
             raise HelperNotFound()
         helper_id = helper.id
-        current = await uow.appraisal.open_pairing(household_id)
+        current = await uow.consequences.open_pairing(household_id)
         if current is not None and current.helper_id == helper_id:
             raise RepairInvalid()
         row = RepairRequest(
@@ -106,8 +108,8 @@ async def propose_repair(
             proposed_at=now,
             status=PENDING,
         )
-        uow.appraisal.add(row)
-        await uow.appraisal.flush()
+        uow.consequences.add(row)
+        await uow.consequences.flush()
         uow.record(
             actor,
             "repair.propose",
@@ -121,7 +123,7 @@ async def propose_repair(
         view = await _view(uow, row)
         leaders = [
             (chat, language)
-            for chat, language, path in await uow.appraisal.leader_chats()
+            for chat, language, path in await uow.consequences.leader_chats()
             if Scope(org_path=path).covers_org(village_path)
         ]
         await uow.commit()
@@ -133,7 +135,9 @@ async def pending_repairs(uow: UnitOfWork, actor: Actor) -> list[RepairView]:
     if actor.role not in (Role.LEADER, Role.OFFICE):
         raise NotAllowed()
     async with uow:
-        return [await _view(uow, row) for row in await uow.appraisal.pending_requests(actor.scope)]
+        return [
+            await _view(uow, row) for row in await uow.consequences.pending_requests(actor.scope)
+        ]
 
 
 async def decide_repair(
@@ -149,7 +153,7 @@ async def decide_repair(
     if actor.role != Role.LEADER:
         raise NotAllowed()
     async with uow:
-        found = await uow.appraisal.repair_request(request_id, actor.scope)
+        found = await uow.consequences.repair_request(request_id, actor.scope)
         if found is None:
             raise RepairNotFound()
         row, _ = found
@@ -159,10 +163,10 @@ async def decide_repair(
         row.decided_by_id = actor.id
         row.decided_at = now
         if approve:
-            for pairing in await uow.appraisal.pairings(row.household_id):
+            for pairing in await uow.consequences.pairings(row.household_id):
                 if pairing.ended_on is None:
                     pairing.ended_on = today
-            uow.appraisal.add(
+            uow.consequences.add(
                 Pairing(
                     helper_id=row.to_helper_id,
                     household_id=row.household_id,

@@ -54,13 +54,13 @@ async def record_spot_check(
     findings = (draft.findings or "").strip()[:MAX_FINDINGS] or None
     key = f"spot:{actor.id}:{draft.token}"
     async with uow:
-        earlier = await uow.appraisal.check_by_key(key)
+        earlier = await uow.consequences.check_by_key(key)
         if earlier is not None:
             return earlier.id
         if await uow.appraisal.helper(draft.helper_id, actor.scope) is None:
             raise HelperNotFound()
         if draft.household_id is not None and (
-            await uow.appraisal.household_of_helper(draft.helper_id, draft.household_id) is None
+            await uow.consequences.household_of_helper(draft.helper_id, draft.household_id) is None
         ):
             raise HouseholdNotFound()
         check = SpotCheck(
@@ -73,8 +73,8 @@ async def record_spot_check(
             note=findings,
             idempotency_key=key,
         )
-        uow.appraisal.add(check)
-        await uow.appraisal.flush()
+        uow.consequences.add(check)
+        await uow.consequences.flush()
         uow.record(
             actor,
             "spotcheck.record",

@@ -279,7 +279,7 @@ async def test_closing_a_rectification_is_the_office_s(uows: Uows, world: World)
         rules=RULES,
     )
     async with uows() as uow:
-        rows = await uow.appraisal.open_rectifications()
+        rows = await uow.consequences.open_rectifications()
         rect_id = next(r.id for r, _, _, _ in rows if r.helper_id == world.helper_b.id)
 
     def expected(role: Role, scope: str) -> str:
