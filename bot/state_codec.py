@@ -19,6 +19,22 @@ from typing import Any
 TAG = "$"
 
 
+def paths_in(text: str) -> set[str]:
+    """Every file path kept in a piece of encoded state (a draft's photos, for instance)."""
+    found: set[str] = set()
+    pending: list[Any] = [json.loads(text)]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, dict):
+            if value.get(TAG) == "p" and isinstance(value.get("v"), str):
+                found.add(PurePath(value["v"]).as_posix())
+            else:
+                pending.extend(value.values())
+    return found
+
+
 class StateCodecError(ValueError):
     """A value the codec does not know how to store or restore."""
 

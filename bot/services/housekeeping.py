@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.photos.store import FEATURES_SUFFIX
+from bot.state_codec import paths_in
 from storage.uow import UnitOfWork
 
+log = logging.getLogger(__name__)
 PHOTOS_DIR = "photos"
+# Stored conversation state of any age: what it names is kept until the state itself goes.
+_EVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -52,11 +58,22 @@ def _sweep(data_dir: Path, referenced: set[str], older_than: float) -> tuple[int
 async def housekeeping(
     uow: UnitOfWork, data_dir: Path, now: datetime, photo_age: timedelta
 ) -> HousekeepingReport:
-    """Remove photos of drafts never saved (after `photo_age`) and expired unused invites."""
+    """Remove photos of drafts never saved (after `photo_age`, unless a stored draft still
+    names them) and expired unused invites."""
     async with uow:
         referenced = await uow.reminders.referenced_photo_files()
+        # A draft kept across a restart may be resumed and saved later than `photo_age`.
+        stored = [
+            *(await uow.state.users(_EVER)).values(),
+            *(await uow.state.chats(_EVER)).values(),
+        ]
         invites = await uow.reminders.purge_expired_invites(now)
         await uow.commit()
+    for text in stored:
+        try:
+            referenced |= paths_in(text)
+        except json.JSONDecodeError:
+            log.warning("housekeeping: a stored conversation state is not JSON; skipped")
     deleted, freed = await asyncio.to_thread(
         _sweep, data_dir, referenced, (now - photo_age).timestamp()
     )

@@ -22,6 +22,7 @@ from bot.domain.reminders import (
     parse_schedule,
 )
 from bot.domain.vocabulary import Role
+from bot.photos.facts import StoredPhoto
 from bot.services.reminder_service import ChoreRules, ReminderService
 from bot.services.reminders import (
     Delivered,
@@ -30,8 +31,9 @@ from bot.services.reminders import (
     standings,
     with_short_households,
 )
+from bot.state_codec import StateCodec
 from storage.db import SessionFactory
-from storage.models import Invite, Nudge, Pairing, Unreachable, User, Visit
+from storage.models import ChatState, Invite, Nudge, Pairing, Unreachable, User, UserState, Visit
 from storage.uow import UnitOfWork
 from tests.factories import make_household, make_user, make_village
 
@@ -399,3 +401,27 @@ async def test_a_helper_not_signed_up_is_counted_apart_and_nudged_once_they_are(
     [report] = await service.tick()
     assert (report.not_signed_up, report.sent) == (0, 1)
     assert [m.chat_id for m in messenger.sent] == [9302]
+
+
+async def test_housekeeping_keeps_old_photos_a_stored_draft_still_names(
+    sessions: SessionFactory, uows: Uows, tmp_path: Path
+) -> None:
+    now = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    photos = tmp_path / "photos" / "ab" / "cd"
+    photos.mkdir(parents=True)
+    kept, thumb, orphan = photos / "kept.jpg", photos / "kept.t.jpg", photos / "orphan.jpg"
+    for path in (kept, thumb, orphan):
+        path.write_bytes(b"x")
+        ten_days_ago = (now - timedelta(days=10)).timestamp()
+        os.utime(path, (ten_days_ago, ten_days_ago))
+    draft = StoredPhoto(Path("photos/ab/cd/kept.jpg"), Path("photos/ab/cd/kept.t.jpg"))
+    async with sessions() as session, session.begin():
+        data = StateCodec([StoredPhoto]).dumps({"visit": {"photos": [draft]}})
+        session.add(UserState(user_id=77, data=data, updated_at=now - timedelta(days=6)))
+        session.add(ChatState(chat_id=78, data="not json", updated_at=now))
+    clock = Clock(datetime(2026, 11, 20, 11, 0))
+    clock.now = now
+    service = _service(uows, FakeMessenger(), clock, tmp_path)
+    report = await service.housekeeping()
+    assert report.photos_deleted == 1
+    assert kept.exists() and thumb.exists() and not orphan.exists()
