@@ -259,7 +259,11 @@ def main(argv: list[str] | None = None) -> int:
     caught: dict[str, list[bool]] = {name: [] for name in ALTERATIONS}
     by_stage: dict[str, int] = {"fingerprint": 0, "geometric": 0}
     verify_ms: list[float] = []
+    # The quick form alters one picture and pairs both: CI checks the shape, not the rates.
+    altered = 1 if args.quick else len(pictures)
     for index, ((name, image), original) in enumerate(zip(pictures, prepared, strict=True)):
+        if index >= altered:
+            break
         for alteration, alter in ALTERATIONS.items():
             copy = prepare(alter(image, random.Random(f"{index}/{alteration}")))
             start = time.perf_counter()
@@ -272,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"missed {alteration} of {name}", file=sys.stderr)
 
     honest_kinds: dict[str, list[bool]] = {kind: [] for kind in HONEST}
-    for index, (name, image) in enumerate(pictures):
+    for index, (name, image) in enumerate(pictures[:altered]):
         for kind in HONEST:
             if kind == "seasons" and not is_rural_texture(Path(name.split("/")[0])):
                 continue
