@@ -28,6 +28,9 @@ RATIO = 0.8
 RANSAC_PIXELS = 4.0
 # Any fixed seed: what matters is that it is the same for every check.
 RANSAC_SEED = 20261201
+# Transforms tried per set of matches: after one the pixels refuse, the next without its
+# inliers.
+_HYPOTHESES = 3
 # Keypoints extracted from the pixels when the stored ones do not suffice (denser, not stored).
 DENSE_POINTS = 500
 # Pixel agreement (0..1) above which the aligned overlap is a copy of the same exposure.
@@ -44,6 +47,12 @@ _MIN_TEXTURE = 2.0
 _MAX_SHIFT = 0.75
 _MIN_TILE_NCC = 0.5
 _MIN_TILES = 4
+# Tiles that correlate at least this well steer the refinement of the transform, which is
+# tried this many times at most (each costs one more pass over the tiles).
+_REFINE_NCC = 0.3
+_REFINE_ROUNDS = 2
+# Fewer textured tiles than this at the comparison size: compare again at twice the size.
+_FEW_TILES = 8
 # Similarity transforms outside this scale range are not a resize anyone makes by accident.
 _MIN_SCALE = 1 / 6
 _MAX_SCALE = 6.0
@@ -80,8 +89,8 @@ def _match(a: LocalFeatures, b: LocalFeatures) -> tuple[_Floats, _Floats]:
     return b.points[src], a.points[dst]
 
 
-def _similarity(src: _Floats, dst: _Floats) -> tuple[_Array, int] | None:
-    """RANSAC similarity transform src -> dst and its number of inliers."""
+def _similarity(src: _Floats, dst: _Floats) -> tuple[_Array, _Array] | None:
+    """RANSAC similarity transform src -> dst and which pairs are its inliers (boolean)."""
     if len(src) < MIN_INLIERS:
         return None
     # RANSAC samples with OpenCV's per-thread generator: seeding it makes one pair of photos
@@ -97,13 +106,12 @@ def _similarity(src: _Floats, dst: _Floats) -> tuple[_Array, int] | None:
     )
     if matrix is None or mask is None:
         return None
-    inliers = int(mask.sum())
-    if inliers < MIN_INLIERS:
+    if int(mask.sum()) < MIN_INLIERS:
         return None
     scale = math.hypot(matrix[0, 0], matrix[1, 0])
     if not _MIN_SCALE <= scale <= _MAX_SCALE:
         return None
-    return matrix, inliers
+    return matrix, mask.ravel() > 0
 
 
 def _overlap(matrix: _Array, a: Grey, b: Grey) -> float:
@@ -125,11 +133,20 @@ def _structure(image: _Array) -> _Array:
     return result
 
 
-def _aligned(matrix: _Array, a: Grey, b: Grey) -> tuple[_Array, _Array, _Array]:
-    """a and b warped onto a, at the comparison size, and where b covers a (boolean)."""
+def _factor(matrix: _Array, a: Grey, side: int) -> float:
+    """Scale from a's coordinates to the comparison frame of the given side."""
     ha, wa = a.shape
     # Never enlarge b's pixels: a small copy (a screenshot) is compared at its own detail.
-    factor = min(1.0, _COMPARE_SIDE / max(ha, wa), 1 / math.hypot(matrix[0, 0], matrix[1, 0]))
+    factor: float = min(1.0, side / max(ha, wa), 1 / math.hypot(matrix[0, 0], matrix[1, 0]))
+    return factor
+
+
+def _aligned(
+    matrix: _Array, a: Grey, b: Grey, side: int = _COMPARE_SIDE
+) -> tuple[_Array, _Array, _Array]:
+    """a and b warped onto a, at the comparison size, and where b covers a (boolean)."""
+    ha, wa = a.shape
+    factor = _factor(matrix, a, side)
     size = (max(8, round(wa * factor)), max(8, round(ha * factor)))
     # Warp b straight into the small frame: scaling the transform avoids a second resample.
     small = np.array([[factor, 0, 0], [0, factor, 0]], np.float64)
@@ -151,19 +168,19 @@ def _aligned(matrix: _Array, a: Grey, b: Grey) -> tuple[_Array, _Array, _Array]:
     return target, warped, mask
 
 
-def pixel_agreement(matrix: _Array, a: Grey, b: Grey) -> float:
-    """Share (0..1) of textured tiles of the overlap where b, warped onto a, lies exactly on a.
+def _tile_shifts(
+    matrix: _Array, a: Grey, b: Grey, side: int, texture: float = _MIN_TEXTURE
+) -> _Array:
+    """Per textured tile of the overlap: centre x, y, b's offset dx, dy, and correlation.
 
-    A copy is one similarity transform of the original everywhere, so every tile lines up to
-    a fraction of a pixel and its fine structure correlates. A new exposure of the same scene
-    differs by perspective and parallax, so after the best single transform some tiles are
-    off by pixels, and its fresh noise, light and moved things decorrelate the rest.
+    Positions are in the comparison frame (a reduced to `_COMPARE_SIDE`); one row per tile
+    whose fine structure is strong enough to judge, in both pictures.
     """
-    target, warped, mask = _aligned(matrix, a, b)
+    target, warped, mask = _aligned(matrix, a, b, side)
     sa, sb = _structure(target), _structure(warped)
     window = cv2.createHanningWindow((_TILE, _TILE), cv2.CV_32F)
     h, w = target.shape
-    textured = agreeing = 0
+    rows: list[tuple[float, float, float, float, float]] = []
     for y in range(0, h - _TILE + 1, _TILE):
         for x in range(0, w - _TILE + 1, _TILE):
             if not mask[y : y + _TILE, x : x + _TILE].all():
@@ -172,16 +189,98 @@ def pixel_agreement(matrix: _Array, a: Grey, b: Grey) -> float:
             tb = np.ascontiguousarray(sb[y : y + _TILE, x : x + _TILE])
             _, dev_a = cv2.meanStdDev(ta)
             _, dev_b = cv2.meanStdDev(tb)
-            if min(float(dev_a[0, 0]), float(dev_b[0, 0])) < _MIN_TEXTURE:
+            if min(float(dev_a[0, 0]), float(dev_b[0, 0])) < texture:
                 continue
-            textured += 1
             (dx, dy), _ = cv2.phaseCorrelate(ta, tb, window)
             ncc = float(cv2.matchTemplate(ta, tb, cv2.TM_CCOEFF_NORMED)[0, 0])
-            if math.hypot(dx, dy) <= _MAX_SHIFT and ncc >= _MIN_TILE_NCC:
-                agreeing += 1
-    if textured < _MIN_TILES:
+            centre = (_TILE - 1) / 2
+            rows.append((x + centre, y + centre, dx, dy, ncc))
+    return np.array(rows, np.float64).reshape(-1, 5)
+
+
+def _share_lined_up(tiles: _Array) -> float:
+    """Share of the textured tiles that lie on each other within `_MAX_SHIFT` and correlate."""
+    if len(tiles) < _MIN_TILES:
         return 0.0
-    return agreeing / textured
+    close = np.hypot(tiles[:, 2], tiles[:, 3]) <= _MAX_SHIFT
+    agreeing = close & (tiles[:, 4] >= _MIN_TILE_NCC)
+    return float(agreeing.mean())
+
+
+def _refined(matrix: _Array, a: Grey, side: int, tiles: _Array) -> _Array | None:
+    """The transform corrected by the tiles' own offsets, or None when they do not agree.
+
+    Keypoint positions are coarse (a pyramid level's pixel), so on a crop, where the matches
+    cluster in part of the frame, the fitted similarity can be off by a pixel or two at the
+    far side. A copy's tiles then show offsets that one small similarity removes; a new
+    exposure's offsets come from perspective and parallax, which no similarity removes, and
+    its tiles decorrelate anyway.
+    """
+    usable = tiles[(tiles[:, 4] >= _REFINE_NCC) & (np.hypot(tiles[:, 2], tiles[:, 3]) <= 4)]
+    if len(usable) < _MIN_TILES:
+        return None
+    centres = usable[:, :2].astype(np.float32)
+    # b's content that belongs at a tile's centre shows up displaced by the tile's offset.
+    seen = (usable[:, :2] + usable[:, 2:4]).astype(np.float32)
+    cv2.setRNGSeed(RANSAC_SEED)
+    correction, mask = cv2.estimateAffinePartial2D(
+        seen, centres, method=cv2.RANSAC, ransacReprojThreshold=_MAX_SHIFT
+    )
+    if correction is None or mask is None or int(mask.sum()) < _MIN_TILES:
+        return None
+    factor = _factor(matrix, a, side)
+    to_small = np.diag([factor, factor, 1.0])
+    to_large = np.diag([1 / factor, 1 / factor, 1.0])
+    correct = to_large @ np.vstack([correction, [0, 0, 1]]) @ to_small
+    full = correct @ np.vstack([matrix, [0, 0, 1]])
+    refined: _Array = full[:2]
+    return refined
+
+
+def pixel_agreement(matrix: _Array, a: Grey, b: Grey) -> float:
+    """Share (0..1) of textured tiles of the overlap where b, warped onto a, lies exactly on a.
+
+    A copy is one similarity transform of the original everywhere, so every tile lines up to
+    a fraction of a pixel and its fine structure correlates. A new exposure of the same scene
+    differs by perspective and parallax, so after the best single transform some tiles are
+    off by pixels, and its fresh noise, light and moved things decorrelate the rest.
+    """
+    share, _ = _agreement(matrix, a, b)
+    return share
+
+
+def _agreement(matrix: _Array, a: Grey, b: Grey) -> tuple[float, _Array]:
+    """Pixel agreement and the transform it was measured with (refined when that helps)."""
+    best = _agreement_at(matrix, a, b, _COMPARE_SIDE)
+    if best[0] < MIN_AGREEMENT and best[2] < _FEW_TILES:
+        # A smooth picture has too few textured tiles at the usual size to be judged; its
+        # faint fine detail at twice the size gives more. A copy keeps that detail; a new
+        # exposure's is fresh sensor noise there, which does not correlate.
+        finer = _agreement_at(matrix, a, b, 2 * _COMPARE_SIDE, _MIN_TEXTURE / 2)
+        if finer[2] > best[2]:
+            best = finer
+    share: float = best[0]
+    return share, best[1]
+
+
+def _agreement_at(
+    matrix: _Array, a: Grey, b: Grey, side: int, texture: float = _MIN_TEXTURE
+) -> tuple[float, _Array, int]:
+    """Agreement at one comparison size, the transform, and how many tiles were judged."""
+    tiles = _tile_shifts(matrix, a, b, side, texture)
+    best = (_share_lined_up(tiles), matrix, len(tiles))
+    for _ in range(_REFINE_ROUNDS):
+        if best[0] >= MIN_AGREEMENT:
+            break
+        refined = _refined(best[1], a, side, tiles)
+        if refined is None:
+            break
+        tiles = _tile_shifts(refined, a, b, side, texture)
+        share = _share_lined_up(tiles)
+        if share <= best[0]:
+            break
+        best = (share, refined, len(tiles))
+    return best
 
 
 def _judge(
@@ -189,14 +288,31 @@ def _judge(
 ) -> GeometricMatch | str:
     """The match, or why there is none."""
     src, dst = _match(a_feat, b_feat)
-    found = _similarity(src, dst)
-    if found is None:
-        return f"no {MIN_INLIERS} of {len(src)} feature matches agree on one transform"
-    matrix, inliers = found
+    reason = f"no {MIN_INLIERS} of {len(src)} feature matches agree on one transform"
+    for attempt in range(_HYPOTHESES):
+        found = _similarity(src, dst)
+        if found is None:
+            break
+        matrix, inliers = found
+        result = _judge_transform(matrix, int(inliers.sum()), a, b, mirrored)
+        if isinstance(result, GeometricMatch):
+            return result
+        if attempt == 0:
+            reason = result
+        # On smooth or repetitive texture, chance matches can outvote the true transform;
+        # the pixels have refused this one, so look again without its matches.
+        src, dst = src[~inliers], dst[~inliers]
+    return reason
+
+
+def _judge_transform(
+    matrix: _Array, inliers: int, a: Grey, b: Grey, mirrored: bool
+) -> GeometricMatch | str:
+    """The match under one transform, or why the pixels refuse it."""
     overlap = _overlap(matrix, a, b)
     if overlap < MIN_OVERLAP:
         return f"{inliers} matches agree, but the pictures overlap only {overlap:.0%}"
-    agreement = pixel_agreement(matrix, a, b)
+    agreement, matrix = _agreement(matrix, a, b)
     if agreement < MIN_AGREEMENT:
         return (
             f"{inliers} matches agree, but after alignment only {agreement:.0%} of the "

@@ -135,14 +135,20 @@ def prepare_grey(image: Image.Image) -> Grey:
     return np.ascontiguousarray(array)
 
 
-def _orb(count: int) -> Any:
+# FAST corner thresholds, tried in turn until enough keypoints are found: smooth pictures (a
+# blurred background, water, a white wall) give few corners at the first, and a crop of them
+# fewer still, too few for any transform to be found.
+_FAST_THRESHOLDS = (7, 4, 2)
+
+
+def _orb(count: int, threshold: int) -> Any:
     return cv2.ORB.create(
         nfeatures=count,
         scaleFactor=1.2,
         nlevels=8,
         edgeThreshold=19,
         patchSize=19,
-        fastThreshold=7,
+        fastThreshold=threshold,
     )
 
 
@@ -152,7 +158,10 @@ def features_of_grey(grey: Grey, count: int = STORED_POINTS) -> LocalFeatures:
     # Local contrast equalisation gives dim, smooth photos (a stormy sky, water) keypoints too;
     # it is deterministic, so a copy's features are computed on the same equalised picture.
     equalised = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(grey)
-    keypoints, descriptors = _orb(count).detectAndCompute(equalised, None)
+    for threshold in _FAST_THRESHOLDS:
+        keypoints, descriptors = _orb(count, threshold).detectAndCompute(equalised, None)
+        if len(keypoints) >= count:
+            break
     if descriptors is None or not keypoints:
         return LocalFeatures(w, h, np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8))
     order = sorted(range(len(keypoints)), key=lambda i: -keypoints[i].response)[:count]
