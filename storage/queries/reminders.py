@@ -133,29 +133,39 @@ class ReminderQueries:
         quota = _quota(default_quota, own.visit_quota)
         got = func.coalesce(days.c.days, 0)
         capped = case((got < quota, got), else_=quota)
-        # An aggregate, so that grouping by the user's id alone streams in id order.
-        unreachable = func.max(Unreachable.user_id).is_not(None)
+        # Figures per helper first, then the helpers joined to them: the joins and the
+        # grouping carry three numbers a pairing rather than every helper's columns.
+        figures = (
+            select(
+                Pairing.helper_id.label("helper_id"),
+                func.count().label("households"),
+                func.sum(quota).label("required"),
+                func.sum(capped).label("done"),
+            )
+            .outerjoin(own, and_(own.id == Pairing.household_id, own.visit_quota.is_not(None)))
+            .outerjoin(days, days.c.household_id == Pairing.household_id)
+            .where(Pairing.ended_on.is_(None))
+            .group_by(Pairing.helper_id)
+            .subquery()
+        )
         rows = await self.session.execute(
             select(
                 User.id,
                 User.name,
                 User.telegram_id,
                 User.language,
-                unreachable,
-                func.count(Pairing.id),
-                func.sum(quota),
-                func.sum(capped),
+                Unreachable.user_id.is_not(None),
+                figures.c.households,
+                figures.c.required,
+                figures.c.done,
             )
             .outerjoin(Unreachable, Unreachable.user_id == User.id)
-            .outerjoin(Pairing, and_(Pairing.helper_id == User.id, Pairing.ended_on.is_(None)))
-            .outerjoin(own, and_(own.id == Pairing.household_id, own.visit_quota.is_not(None)))
-            .outerjoin(days, days.c.household_id == Pairing.household_id)
+            .outerjoin(figures, figures.c.helper_id == User.id)
             .where(User.active.is_(True), User.role == Role.HELPER)
-            .group_by(User.id)
             .order_by(User.id)
         )
         return [
-            ShortfallRow(i, name, tg, lang, bool(u), int(n), int(r or 0), int(d or 0))
+            ShortfallRow(i, name, tg, lang, bool(u), int(n or 0), int(r or 0), int(d or 0))
             for i, name, tg, lang, u, n, r, d in rows
         ]
 
