@@ -5,12 +5,15 @@ visits, then times `bot.services.reminders.standings` (the use case behind the n
 digest and /remind) against `SELECT household_id, count(*) FROM visits WHERE period = ?
 GROUP BY household_id` on the same data in the same run, and counts the queries the use case
 issues. The issue's full scale is 1,000,000 households, 100,000 helpers and 10,000,000
-visits (`--households 1000000`); generation then takes a long while, with progress printed.
+visits (`--households 1000000`). The schema is the migrations'; the rows are made in NumPy
+blocks and bulk-loaded with the secondary indexes dropped and rebuilt after, with progress
+printed. `--sqlite-file` / `--pg-database` keep the data for later runs.
 
     python -m bench.quota_scan [--quick] [--households N] [--visits-per-household N]
+        [--repeats N] [--sqlite-file PATH] [--pg-database NAME]
 
 PostgreSQL is used when BANGFU_TEST_PG_URL (a superuser URL) is set; a database is created
-for the run and dropped after it.
+for the run and dropped after it unless `--pg-database` names one to keep.
 """
 
 from __future__ import annotations
