@@ -87,24 +87,23 @@ class HelperLines:
 
 
 async def standings(uow: UnitOfWork, period: int, default_quota: int) -> list[Standing]:
-    """Who is behind and by how much, every active helper at once: two queries in all.
+    """Who is behind and by how much, every active helper at once: one query in all.
 
     The shortfall is computed in the database (one row of figures per helper); the
     households' names are not read here, only for the helpers a stage goes to
     (`with_short_households`).
     """
-    figures = {r.helper_id: r for r in await uow.reminders.shortfall(period, default_quota)}
-    helpers = await uow.reminders.recipients((Role.HELPER,))
-    out = []
-    for h in helpers:
-        r = figures.get(h.user_id)
-        totals = (
-            MonthTotals(period, r.households, r.required, r.done)
-            if r is not None
-            else MonthTotals(period, 0, 0, 0)
+    return [
+        Standing(
+            r.helper_id,
+            r.name,
+            r.telegram_id,
+            r.language,
+            r.unreachable,
+            MonthTotals(period, r.households, r.required, r.done),
         )
-        out.append(Standing(h.user_id, h.name, h.telegram_id, h.language, h.unreachable, totals))
-    return out
+        for r in await uow.reminders.shortfall(period, default_quota)
+    ]
 
 
 async def with_short_households(

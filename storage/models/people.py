@@ -38,6 +38,13 @@ class Household(Timestamps, Base):
     __table_args__ = (
         Index("ix_households_village_head", "village_id", "head_name"),
         Index("ix_households_quota", "id", "visit_quota"),
+        Index(
+            "ix_households_own_quota",
+            "id",
+            "visit_quota",
+            sqlite_where=text("visit_quota IS NOT NULL"),
+            postgresql_where=text("visit_quota IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +79,7 @@ class Pairing(Base):
     __tablename__ = "pairings"
     __table_args__ = (
         Index("ix_pairings_helper_open", "helper_id", "ended_on"),
+        Index("ix_pairings_helper_open_household", "helper_id", "ended_on", "household_id"),
         Index("ix_pairings_household_open", "household_id", "ended_on"),
         Index(
             "ix_pairings_open_helper_household",

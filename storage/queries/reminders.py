@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain.reminders import Outcome, Stage
 from bot.domain.vocabulary import Role
@@ -43,9 +44,13 @@ class PairedDaysRow:
 
 @dataclass(frozen=True)
 class ShortfallRow:
-    """A helper's month in figures, as the quota rule computes them (see MonthTotals)."""
+    """An active helper and their month in figures, as the quota rule computes them."""
 
     helper_id: int
+    name: str
+    telegram_id: int | None
+    language: str | None
+    unreachable: bool
     households: int
     required: int
     done: int
@@ -77,8 +82,22 @@ class RecipientRow:
     unreachable: bool
 
 
-def _days(period: int) -> Any:
+def _days(period: int, dialect: str = "sqlite") -> Any:
     """Each household's distinct local visit days in a month (the quota counts days)."""
+    if dialect == "postgresql":
+        # PostgreSQL sorts within every group for count(DISTINCT); grouping by (household,
+        # day) first streams in the order of the (period, household, day) index instead.
+        pairs = (
+            select(Visit.household_id, Visit.local_day)
+            .where(Visit.period == period)
+            .group_by(Visit.household_id, Visit.local_day)
+            .subquery()
+        )
+        return (
+            select(pairs.c.household_id.label("household_id"), func.count().label("days"))
+            .group_by(pairs.c.household_id)
+            .subquery()
+        )
     return (
         select(
             Visit.household_id.label("household_id"),
@@ -90,13 +109,9 @@ def _days(period: int) -> Any:
     )
 
 
-def _quota(default_quota: int) -> ColumnElement[int]:
+def _quota(default_quota: int, own: Any = Household.visit_quota) -> ColumnElement[int]:
     """A household's quota in SQL: its own when set (never below zero), else the bureau's."""
-    return case(
-        (Household.visit_quota.is_(None), default_quota),
-        (Household.visit_quota < 0, 0),
-        else_=Household.visit_quota,
-    )
+    return case((own.is_(None), default_quota), (own < 0, 0), else_=own)
 
 
 class ReminderQueries:
@@ -106,27 +121,57 @@ class ReminderQueries:
         self.session = session
 
     async def shortfall(self, period: int, default_quota: int) -> list[ShortfallRow]:
-        """Every helper's month in figures over their current pairings: one query.
+        """Every active helper with their month in figures over their current pairings.
 
-        Only numbers leave the database (one row per helper); names are read afterwards, for
+        One query, one row per helper; the households' names are read afterwards, only for
         the helpers a stage goes to.
         """
-        days = _days(period)
-        quota = _quota(default_quota)
+        days = _days(period, self.session.get_bind().dialect.name)
+        # Only the few households with a quota of their own are joined, through a small
+        # partial index; the rest take the bureau's without reading the households at all.
+        own = aliased(Household)
+        quota = _quota(default_quota, own.visit_quota)
         got = func.coalesce(days.c.days, 0)
         capped = case((got < quota, got), else_=quota)
-        rows = await self.session.execute(
-            select(Pairing.helper_id, func.count(), func.sum(quota), func.sum(capped))
-            .join(Household, Household.id == Pairing.household_id)
+        # Figures per helper first, then the helpers joined to them: the joins and the
+        # grouping carry three numbers a pairing rather than every helper's columns.
+        figures = (
+            select(
+                Pairing.helper_id.label("helper_id"),
+                func.count().label("households"),
+                func.sum(quota).label("required"),
+                func.sum(capped).label("done"),
+            )
+            .outerjoin(own, and_(own.id == Pairing.household_id, own.visit_quota.is_not(None)))
             .outerjoin(days, days.c.household_id == Pairing.household_id)
             .where(Pairing.ended_on.is_(None))
             .group_by(Pairing.helper_id)
+            .subquery()
         )
-        return [ShortfallRow(h, int(n), int(r or 0), int(d or 0)) for h, n, r, d in rows]
+        rows = await self.session.execute(
+            select(
+                User.id,
+                User.name,
+                User.telegram_id,
+                User.language,
+                Unreachable.user_id.is_not(None),
+                figures.c.households,
+                figures.c.required,
+                figures.c.done,
+            )
+            .outerjoin(Unreachable, Unreachable.user_id == User.id)
+            .outerjoin(figures, figures.c.helper_id == User.id)
+            .where(User.active.is_(True), User.role == Role.HELPER)
+            .order_by(User.id)
+        )
+        return [
+            ShortfallRow(i, name, tg, lang, bool(u), int(n or 0), int(r or 0), int(d or 0))
+            for i, name, tg, lang, u, n, r, d in rows
+        ]
 
     async def short_households(self, period: int, default_quota: int) -> list[ShortRow]:
         """The households still short of every helper whose month is not met: one query."""
-        days = _days(period)
+        days = _days(period, self.session.get_bind().dialect.name)
         quota = _quota(default_quota)
         got = func.coalesce(days.c.days, 0)
         capped = case((got < quota, got), else_=quota)

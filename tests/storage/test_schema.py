@@ -69,6 +69,7 @@ async def test_the_quota_scan_indexes_exist(engine: object, db_url: str) -> None
                 }
             )
         assert {"ix_pairings_open_helper_household", "ix_households_quota"} <= names
+        assert {"ix_pairings_helper_open_household", "ix_households_own_quota"} <= names
     finally:
         await eng.dispose()
 
