@@ -1,6 +1,6 @@
 """quota scan: own quotas in a small partial index, open pairings with their household
 
-Revision ID: 0010q
+Revision ID: 0010
 Revises: 0009
 Who is behind needs each paired household's quota, but only about one household in fifty
 has a quota of its own; the rest take the bureau's. A partial index of those few lets the
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010q"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
