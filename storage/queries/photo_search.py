@@ -1,7 +1,8 @@
 """The archive's photo search index: filing photos under their keys, and looking keys up.
 
-Every lookup is a fixed number of statements whatever the archive's size: one for the
-fingerprint stage, one for the word counts, one for the candidates' rows.
+Every lookup is a fixed number of statements whatever the archive's size: one or two for
+the fingerprint stage (two when its matches are judged before they are joined), one for the
+word counts, one for the candidates' rows.
 """
 
 from __future__ import annotations
