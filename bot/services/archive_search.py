@@ -37,7 +37,7 @@ from bot.evidence import (
     reuse_flags,
 )
 from bot.evidence.geometric import GeometricMatch, verify
-from bot.photos import Fingerprint
+from bot.photos import Fingerprint, near_duplicate_distance
 from bot.photos.feature_store import load_picture, query_descriptors, stored_features
 from bot.photos.search_keys import (
     QUERY_DESCRIPTORS,
@@ -86,12 +86,30 @@ def prior_of(row: ArchivePhoto) -> PriorPhoto:
     )
 
 
+def within(sha256: str, fingerprint: Fingerprint, distance: int) -> Callable[[str, str], bool]:
+    """Whether a stored photo (sha256, encoded fingerprint) is the same file as this one or
+    within the evidence rule's fingerprint distance of it: the only priors the rule flags."""
+
+    def keep(other_sha256: str, other: str) -> bool:
+        if other_sha256 == sha256:
+            return True
+        return near_duplicate_distance(fingerprint, Fingerprint.parse(other)) <= distance
+
+    return keep
+
+
 async def fingerprint_priors(
-    uow: UnitOfWork, sha256: str, fingerprint: Fingerprint, exclude_visit: int | None = None
+    uow: UnitOfWork,
+    sha256: str,
+    fingerprint: Fingerprint,
+    exclude_visit: int | None = None,
+    distance: int | None = None,
 ) -> list[PriorPhoto]:
-    """Stored photos with the same bytes or a shared fingerprint chunk (one query)."""
+    """Stored photos with the same bytes or a shared fingerprint chunk; with `distance`,
+    only those the reuse rule can flag (same bytes, or a fingerprint that near)."""
+    keep = None if distance is None else within(sha256, fingerprint, distance)
     rows = await uow.photo_search.by_fingerprint(
-        sha256, fingerprint_chunks(fingerprint), exclude_visit
+        sha256, fingerprint_chunks(fingerprint), exclude_visit, keep
     )
     return [prior_of(row) for row in rows]
 
@@ -172,10 +190,12 @@ async def search_visit(uows: UnitsOfWork, visit_id: int, rules: SearchRules, now
         priors: dict[int, PriorPhoto] = {}
         for probe in todo:
             photo = probe.photo
+            fingerprint = Fingerprint.parse(photo.fingerprint)
             for row in await uow.photo_search.by_fingerprint(
                 photo.sha256,
-                fingerprint_chunks(Fingerprint.parse(photo.fingerprint)),
+                fingerprint_chunks(fingerprint),
                 visit_id,
+                within(photo.sha256, fingerprint, rules.evidence.near_duplicate_distance),
             ):
                 priors[row.photo_id] = prior_of(row)
         by_fingerprint = _fingerprint_flags(photos, list(priors.values()), rules, visit_id, now)

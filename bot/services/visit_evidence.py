@@ -22,12 +22,14 @@ from storage.models import Household
 from storage.uow import UnitOfWork
 
 
-async def _priors(uow: UnitOfWork, draft: VisitDraft) -> list[PriorPhoto]:
+async def _priors(uow: UnitOfWork, draft: VisitDraft, distance: int) -> list[PriorPhoto]:
     # Only the fingerprint stage runs while the helper waits; the geometric stage runs once
     # the visit is committed (bot.services.archive_search).
     priors: dict[tuple[int, str], PriorPhoto] = {}
     for photo in draft.photos:
-        for prior in await fingerprint_priors(uow, photo.facts.sha256, photo.facts.fingerprint):
+        facts = photo.facts
+        found = await fingerprint_priors(uow, facts.sha256, facts.fingerprint, distance=distance)
+        for prior in found:
             priors[(prior.visit_id, prior.sha256 + prior.fingerprint.encode())] = prior
     return list(priors.values())
 
@@ -68,7 +70,7 @@ async def judge_visit(
             PhotoEvidence.from_facts(p.facts, forwarded=p.forwarded, as_document=p.as_document)
             for p in draft.photos
         ],
-        prior_photos=await _priors(uow, draft),
+        prior_photos=await _priors(uow, draft, rules.near_duplicate_distance),
         neighbours=[
             NeighbourVisit(visit_id=i, at=at, point=GeoPoint(lat, lon))
             for i, at, lat, lon in await uow.visits.neighbours(helper_id, visited_at)

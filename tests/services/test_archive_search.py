@@ -18,10 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.domain.visits import DraftLocation, DraftPhoto, VisitDraft
-from bot.photos import GeoPoint, process_photo
+from bot.evidence import REUSE_DISTANCE
+from bot.photos import Fingerprint, GeoPoint, process_photo
+from bot.photos.search_keys import fingerprint_chunks
 from bot.photos.synthetic import camera_jpeg, make_scene
 from bot.runtime import rulebook_from
-from bot.services.archive_search import ArchiveSearch, SearchRules, reindex, search_visit
+from bot.services.archive_search import (
+    ArchiveSearch,
+    SearchRules,
+    reindex,
+    search_visit,
+    within,
+)
 from bot.services.housekeeping import _sweep
 from bot.services.visits import save_visit
 from storage.db import SessionFactory
@@ -257,3 +265,58 @@ def test_the_photo_sweep_keeps_features_while_their_original_is_kept(tmp_path: P
     deleted, _ = _sweep(tmp_path, {"photos/ab/cd/abcd1.jpg"}, older_than=time.time() + 60)
     assert deleted == 1
     assert sorted(p.name for p in kept.iterdir()) == ["abcd1.jpg", "abcd1.lf"]
+
+
+async def test_the_fingerprint_lookup_joins_only_the_photos_the_rule_can_flag(
+    sessions: SessionFactory, uows: Uows
+) -> None:
+    base = Fingerprint("0123456789abcdef", "fedcba9876543210")
+    near = Fingerprint("0123456789abcdee", "fedcba9876543211")  # 1 bit off in each hash
+    # The lowest 16 bits of each hash shared, everything else inverted: a chunk in common,
+    # far beyond the rule's distance.
+    far = Fingerprint("fedcba987654cdef", "0123456789ab3210")
+    unrelated = Fingerprint("5555555555555555", "aaaaaaaaaaaaaaaa")
+    helper = await _helper(sessions, "丁", "四家")
+    async with sessions() as session, session.begin():
+        visit = Visit(
+            household_id=helper[1],
+            helper_id=helper[0],
+            visited_at=NOW,
+            period=202611,
+            local_day=NOW.date(),
+            idempotency_key="lookup",
+        )
+        session.add(visit)
+        await session.flush()
+        stored = {"near": (near, "1"), "far": (far, "2"), "same bytes": (unrelated, "query")}
+        ids: dict[str, int] = {}
+        for name, (fp, sha) in stored.items():
+            photo = Photo(
+                visit_id=visit.id,
+                sha256=sha.ljust(64, "0"),
+                phash=fp.phash,
+                fingerprint=fp.encode(),
+                format="JPEG",
+                width=1,
+                height=1,
+                size_bytes=1,
+                file_path=f"photos/{name}.jpg",
+                thumb_path=f"photos/{name}.t.jpg",
+                created_at=NOW,
+            )
+            session.add(photo)
+            await session.flush()
+            ids[name] = photo.id
+    async with uows() as uow:
+        for name, (fp, _) in stored.items():
+            await uow.photo_search.add_chunks(ids[name], fingerprint_chunks(fp))
+        await uow.commit()
+    sha = "query".ljust(64, "0")
+    async with uows() as uow:
+        every = await uow.photo_search.by_fingerprint(sha, fingerprint_chunks(base), None)
+        kept = await uow.photo_search.by_fingerprint(
+            sha, fingerprint_chunks(base), None, within(sha, base, REUSE_DISTANCE)
+        )
+    assert {r.photo_id for r in every} == set(ids.values())
+    assert {r.photo_id for r in kept} == {ids["near"], ids["same bytes"]}
+    assert {r.helper_name for r in kept} == {"丁"}
