@@ -74,7 +74,7 @@ class Size:
     per_kind: int
 
 
-QUICK = Size(villages=6, households_per_village=6, helpers=4, working_days=8, per_kind=6)
+QUICK = Size(villages=6, households_per_village=6, helpers=4, working_days=5, per_kind=4)
 FULL = Size(villages=14, households_per_village=10, helpers=10, working_days=26, per_kind=30)
 
 

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.photos", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer photos and repetitions")
     args = parser.parse_args(argv)
-    count, reps = (3, 5) if args.quick else (6, 9)
+    count, reps = (2, 3) if args.quick else (6, 9)
 
     work = Path(tempfile.mkdtemp(prefix="bangfu-bench-photos-"))
     try:

@@ -9,18 +9,24 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import noto_cjk_sans_otc
-from matplotlib import font_manager
-from matplotlib.figure import Figure  # drawn without pyplot: no display, no global state
-from matplotlib.ticker import MaxNLocator
+
+if TYPE_CHECKING:
+    from matplotlib.font_manager import FontProperties
+
+# matplotlib is imported when a chart is first drawn, not when the bot starts: it is a
+# quarter of the bot's start-up imports and most processes never draw a chart.
 
 MAX_BARS = 20
 
 
 @lru_cache(maxsize=1)
-def cjk_font() -> font_manager.FontProperties:
+def cjk_font() -> FontProperties:
     """The bundled CJK font, registered with matplotlib once."""
+    from matplotlib import font_manager
+
     path = str(noto_cjk_sans_otc.FONT_PATH)
     font_manager.fontManager.addfont(path)
     return font_manager.FontProperties(fname=path)
@@ -28,6 +34,9 @@ def cjk_font() -> font_manager.FontProperties:
 
 def shortfall_chart(rows: Sequence[tuple[str, int]], title: str, axis: str) -> bytes:
     """A horizontal bar chart (PNG) of the helpers furthest behind, largest on top."""
+    from matplotlib.figure import Figure  # drawn without pyplot: no display, no global state
+    from matplotlib.ticker import MaxNLocator
+
     font = cjk_font()
     shown = list(rows[:MAX_BARS])[::-1]
     figure = Figure(figsize=(6.4, 1.2 + 0.32 * max(1, len(shown))), dpi=100)

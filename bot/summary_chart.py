@@ -9,9 +9,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from matplotlib.figure import Figure  # no pyplot: no display, no global state
-from matplotlib.ticker import PercentFormatter
-
 from bot.digest_chart import MAX_BARS, cjk_font
 
 
@@ -24,6 +21,10 @@ def summary_chart(
     trend_title: str,
 ) -> bytes:
     """A PNG with two panels: compliance shares (0..1) as bars, and the monthly trend."""
+    # Imported on first use, like the digest's chart (see bot.digest_chart).
+    from matplotlib.figure import Figure  # no pyplot: no display, no global state
+    from matplotlib.ticker import PercentFormatter
+
     font = cjk_font()
     shown = list(bars[:MAX_BARS])[::-1]  # worst first in the input: put it at the top
     height = 3.2 + 0.3 * max(1, len(shown))

@@ -97,6 +97,18 @@ class DatabaseFactory:
         self._created.append(name)
         return make_url(admin).set(database=name).render_as_string(hide_password=False)
 
+    async def drop(self, url: str) -> None:
+        """Remove one database this factory made (a PostgreSQL one; SQLite files stay)."""
+        name = make_url(url).database
+        if self.backend != "postgresql" or name not in self._created:
+            return
+        conn = await asyncpg.connect(_dsn(_pg_admin_url()))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+        self._created.remove(name)
+
     async def drop_all(self) -> None:
         """Remove every PostgreSQL database this factory made."""
         if self.backend != "postgresql" or not self._created:
@@ -110,6 +122,17 @@ class DatabaseFactory:
 
 
 _factories: dict[str, DatabaseFactory] = {}
+
+
+def shared_factory(backend: str, workdir: Path) -> DatabaseFactory:
+    """The run's factory of this backend: its migrated template is built once per run.
+
+    `workdir` is where the SQLite files go if this call creates the factory; it must last
+    the whole run (a `tmp_path_factory` folder does).
+    """
+    if backend not in _factories:
+        _factories[backend] = DatabaseFactory(backend, workdir)
+    return _factories[backend]
 
 
 @pytest.fixture(scope="session")
@@ -126,9 +149,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def db_factory(backend: str, _db_workdir: Path) -> DatabaseFactory:
     """The per-session database factory of this backend."""
-    if backend not in _factories:
-        _factories[backend] = DatabaseFactory(backend, _db_workdir)
-    return _factories[backend]
+    return shared_factory(backend, _db_workdir)
 
 
 @pytest.fixture

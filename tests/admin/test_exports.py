@@ -23,7 +23,7 @@ from bot.services.exports import UnknownExport, run_export
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.uow import UnitOfWork
 from tests.admin.county import County, build_county
-from tests.conftest import DatabaseFactory
+from tests.conftest import shared_factory
 
 Uows = Callable[[], UnitOfWork]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -165,7 +165,7 @@ def test_the_command_line_writes_the_same_export(
 ) -> None:
     # One backend is enough here: the queries are the ones checked on both above.
     async def build() -> tuple[str, County]:
-        url = await DatabaseFactory("sqlite", tmp_path).migrated()
+        url = await shared_factory("sqlite", tmp_path).migrated()
         engine = create_engine(url)
         try:
             return url, await build_county(session_factory(engine))

@@ -35,7 +35,7 @@ from handlers.oversight_views import parse_drill
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.uow import UnitOfWork
 from tests.admin.county import PERIOD, QUOTA, RULES, County, build_county
-from tests.conftest import DatabaseFactory
+from tests.conftest import shared_factory
 
 OK, NOT_FOUND, REFUSED = "ok", "not found", "refused"
 SCOPES = ("county", "township", "village", "department")
@@ -203,7 +203,7 @@ def county_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, C
     workdir = tmp_path_factory.mktemp("role-matrix")
 
     async def build() -> tuple[str, County]:
-        url = await DatabaseFactory("sqlite", workdir).migrated()
+        url = await shared_factory("sqlite", workdir).migrated()
         engine = create_engine(url)
         try:
             return url, await build_county(session_factory(engine))

@@ -1,7 +1,9 @@
 """End-to-end fixtures: per database, one emulator process and one real bot process.
 
-Tests in a module share the processes (starting them costs seconds) and stay independent by
-using their own users: `stack.new_user_id()` hands out fresh Telegram ids and phones.
+Every module that uses the default `stack` shares the same processes (starting them costs
+seconds each time); tests stay independent by using their own users, households and villages:
+`stack.new_user_id()` hands out fresh Telegram ids and phones. A module whose bot needs other
+settings, or whose assertions count everything in the database, defines its own `stack`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pytest
 from emulator.client import ControlClient
 from emulator.processes import BotProcess, EmulatorProcess, bot_env
 from storage.db import SessionFactory, create_engine, session_factory
-from tests.conftest import BACKENDS, DatabaseFactory
+from tests.conftest import BACKENDS, shared_factory
 
 _ids = itertools.count(700_000_001)
 
@@ -59,7 +61,8 @@ def running_stack(
     backend: str, workdir: Path, extra_env: dict[str, str] | None = None
 ) -> Iterator[Stack]:
     """Start an emulator and a bot (with `extra_env`) on a fresh migrated database."""
-    factory = DatabaseFactory(backend, workdir)
+    # The run's template: the schema is migrated once, each stack gets a copy.
+    factory = shared_factory(backend, workdir)
     db_url = asyncio.run(factory.migrated())
     emulator = EmulatorProcess.start()
     data_dir = workdir / "data"
@@ -74,14 +77,14 @@ def running_stack(
     finally:
         bot.stop()
         emulator.stop()
-        asyncio.run(factory.drop_all())
+        asyncio.run(factory.drop(db_url))
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="package", params=BACKENDS)
 def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    """Emulator + bot processes on a fresh migrated database of one backend."""
+    """Emulator + bot processes on a fresh migrated database of one backend, for the package."""
     backend = str(request.param)
     with running_stack(backend, tmp_path_factory.mktemp(f"e2e-{backend}")) as running:
         yield running

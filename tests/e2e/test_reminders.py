@@ -27,7 +27,7 @@ from emulator.client import ControlClient
 from emulator.processes import TOKEN, BotProcess, EmulatorProcess, bot_env
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.models import Nudge, Unreachable, Visit
-from tests.conftest import BACKENDS, TEST_KEY, DatabaseFactory
+from tests.conftest import BACKENDS, TEST_KEY, shared_factory
 from tests.e2e.conftest import Stack
 from tests.e2e.visitkit import Helper, bound_helper
 from tests.factories import make_user
@@ -43,7 +43,7 @@ def stack(
     """Emulator + bot with no quiet hours, so the office may send at any hour of the run."""
     backend = str(request.param)
     workdir = tmp_path_factory.mktemp(f"e2e-reminders-{backend}")
-    factory = DatabaseFactory(backend, workdir)
+    factory = shared_factory(backend, workdir)
     db_url = asyncio.run(factory.migrated())
     emulator = EmulatorProcess.start()
     data_dir = workdir / "data"
@@ -60,7 +60,7 @@ def stack(
     finally:
         bot.stop()
         emulator.stop()
-        asyncio.run(factory.drop_all())
+        asyncio.run(factory.drop(db_url))
 
 
 @pytest.fixture

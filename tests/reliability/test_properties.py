@@ -34,7 +34,7 @@ from emulator.actions import ControlError
 from emulator.server import Emulator
 from storage.db import create_engine, session_factory
 from storage.models import Household, OrgUnit, Pairing, User
-from tests.conftest import TEST_KEY, DatabaseFactory
+from tests.conftest import TEST_KEY, shared_factory
 from tests.reliability.conftest import LONG
 
 T = TypeVar("T")
@@ -103,8 +103,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     ready: asyncio.Future[Harness] = loop.create_future()
 
     async def main() -> None:
-        factory = DatabaseFactory("sqlite", workdir)
-        db_url = await factory.migrated()
+        db_url = await shared_factory("sqlite", workdir).migrated()
         household_id = await _seed(db_url)
         emulator = Emulator(bot_token=TOKEN)
         await emulator.start()
