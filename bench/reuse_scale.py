@@ -56,7 +56,9 @@ from storage.uow import UnitOfWork
 
 BATCH = 50_000
 PHOTOS_PER_VISIT = 10
-QUERY_WORDS = 500  # a new photo's words: 250 keypoints and their mirror image
+QUERY_DESCRIPTORS = 500  # a new photo's: 250 keypoints and their mirror image
+# Its lookup: each descriptor's word and the 24 one bit away (search_keys.probe_words).
+QUERY_WORDS = QUERY_DESCRIPTORS * 25
 SHARED_WORDS = 8  # of a stored photo's 64 that a cropped copy typically still shares
 INDEX_TABLES = ("photo_hash_chunks", "photo_words")
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
@@ -401,7 +403,7 @@ def _brute_force(count: int, repeats: int, rng: np.random.Generator) -> tuple[fl
     fingerprint alone (the bot's old scan), and by fingerprint and descriptors."""
     hashes = np.random.default_rng(7).integers(0, 2**64, size=(count, 4), dtype=np.uint64)
     descriptors = rng.integers(0, 2**63, size=(count * STORED_DESCRIPTORS, 4), dtype=np.uint64)
-    query = rng.integers(0, 2**63, size=(QUERY_WORDS, 4), dtype=np.uint64)
+    query = rng.integers(0, 2**63, size=(QUERY_DESCRIPTORS, 4), dtype=np.uint64)
     fingerprint: list[float] = []
     both: list[float] = []
     for _ in range(repeats):
