@@ -4,6 +4,7 @@ screenshot of another helper's photo, and the office sees it flagged with that v
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import io
 import time
 from pathlib import Path
@@ -57,6 +58,10 @@ async def test_a_cropped_screenshot_of_another_helpers_photo_is_flagged(
     people = await _people(tmp_path)
     first, second = [p for p in people if p.role == "helper"][:2]
     office = next(p for p in people if p.role == "office")
+    # The scene's fine grain follows C's rand() (Image.effect_noise), so the picture depends on
+    # what the test process drew before: fix it to one for which the cropped screenshot shared
+    # no exact visual word with its original (why this check failed only in the whole suite).
+    ctypes.CDLL(None).srand(4)
     photo = camera_photo(913)
     async with ControlClient(served_sandbox) as control:
         await _sign_in(control, first)
