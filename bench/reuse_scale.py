@@ -75,7 +75,9 @@ PHOTOS_PER_VISIT = 10
 ROW_BATCH = 200_000  # visits/photos rows per transaction or COPY
 PAIRS_PER_PART = 24_000_000  # index rows sorted and loaded at once (8 bytes each in memory)
 SLICE = 1_000_000  # index rows handed to the driver at once
-QUERY_WORDS = 500  # a new photo's words: 250 keypoints and their mirror image
+QUERY_DESCRIPTORS = 500  # a new photo's: 250 keypoints and their mirror image
+# Its lookup: each descriptor's word and the 24 one bit away (search_keys.probe_words).
+QUERY_WORDS = QUERY_DESCRIPTORS * 25
 SHARED_WORDS = 8  # of a stored photo's 40 that a cropped copy typically still shares
 INDEX_TABLES = ("photo_hash_chunks", "photo_words")
 KEY_BITS = {"photo_hash_chunks": CHUNK_BITS + 3, "photo_words": WORD_BITS}
@@ -788,7 +790,7 @@ def _brute_force(count: int, repeats: int, rng: np.random.Generator) -> tuple[fl
     fingerprint alone (the bot's old scan), and by fingerprint and descriptors."""
     hashes = np.random.default_rng(7).integers(0, 2**64, size=(count, 4), dtype=np.uint64)
     descriptors = rng.integers(0, 2**63, size=(count * STORED_DESCRIPTORS, 4), dtype=np.uint64)
-    query = rng.integers(0, 2**63, size=(QUERY_WORDS, 4), dtype=np.uint64)
+    query = rng.integers(0, 2**63, size=(QUERY_DESCRIPTORS, 4), dtype=np.uint64)
     fingerprint: list[float] = []
     both: list[float] = []
     for _ in range(repeats):

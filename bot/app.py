@@ -120,7 +120,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     runtime: Runtime = app.bot_data[RUNTIME_KEY]
-    await runtime.archive.drain()
+    await runtime.archive.close()
     await runtime.engine.dispose()
 
 

@@ -80,8 +80,10 @@ class BotProcess:
 
     command: tuple[str, ...] = ("-m", "bot.cli", "run")
 
-    def start(self, control_url: str, *, ready_timeout: float = 60) -> None:
+    def start(self, control_url: str, *, ready_timeout: float = 180) -> None:
         """Start the bot and wait until it polls (or, in webhook mode, registers its hook)."""
+        # 60 s was too short on the shared 2-core machine at load 13-17: e2e modules erred with
+        # "did not start polling in time" while the bot was still importing.
         before = _get_updates_count(control_url)
         log = self.log_path.open("ab")
         self._log = log

@@ -87,3 +87,16 @@ def descriptor_words(descriptors: npt.NDArray[np.uint8], limit: int) -> list[int
         values = bits[:, _POSITIONS[table]] @ _WEIGHTS
         words.update(int(v) | table << WORD_BITS for v in values)
     return sorted(words)
+
+
+def probe_words(descriptors: npt.NDArray[np.uint8], limit: int) -> list[int]:
+    """The words of the first `limit` descriptors and every word one sampled bit away.
+
+    A searched photo looks itself up under these, while stored photos are filed under their
+    exact words only (multi-probe hashing): the same point in a crop or a screenshot keeps
+    most bits of its descriptor, yet a single changed bit among the 24 sampled ones moved its
+    exact word, so crops used to meet their original in 0 to 3 words, too few to rank.
+    """
+    exact = descriptor_words(descriptors, limit)
+    flips = [1 << bit for bit in range(WORD_BITS)]
+    return sorted({w ^ f for w in exact for f in flips} | set(exact))

@@ -44,6 +44,7 @@ from bot.photos.search_keys import (
     STORED_DESCRIPTORS,
     descriptor_words,
     fingerprint_chunks,
+    probe_words,
 )
 from bot.services.visit_records import flag_rows
 from storage.queries.photo_search import ArchivePhoto, PendingPhoto
@@ -66,6 +67,9 @@ class SearchRules:
     # A visit saved this long ago and still not searched is the catch-up's to do.
     grace: timedelta = timedelta(minutes=2)
     batch: int = 50
+    # A failed search tries again after each of these pauses (seconds), then it is left to
+    # the catch-up: a lock held a moment too long must not delay a flag by minutes.
+    retry_delays: tuple[float, ...] = (2.0, 5.0, 15.0, 30.0)
 
 
 def prior_of(row: ArchivePhoto) -> PriorPhoto:
@@ -137,36 +141,89 @@ def _read_photo(rules: SearchRules, probe: _Probe) -> None:
         probe.words = descriptor_words(stored.descriptors, STORED_DESCRIPTORS)
     words: set[int] = set()
     for features in query_descriptors(picture):
-        words.update(descriptor_words(features.descriptors, QUERY_DESCRIPTORS))
+        words.update(probe_words(features.descriptors, QUERY_DESCRIPTORS))
     probe.query_words = sorted(words)
 
 
-def _verify_first(
-    rules: SearchRules, probe: _Probe, priors: dict[int, PriorPhoto]
-) -> tuple[PriorPhoto, GeometricMatch] | None:
-    """The first candidate (most shared words first) that verifies as the same picture."""
+def _earlier(row: ArchivePhoto, than: ArchivePhoto) -> bool:
+    """Whether `row`'s visit was saved before `than`'s (the visit id breaks a tie)."""
+    return (row.saved_at, row.visit_id) < (than.saved_at, than.visit_id)
+
+
+@dataclass(frozen=True)
+class _Match:
+    """A candidate that shows the same picture as a probe, and which of the two is the copy."""
+
+    row: ArchivePhoto
+    match: GeometricMatch
+    # True when the candidate's visit was saved earlier: the probe is the copy.
+    probe_is_copy: bool
+
+
+def _verify_candidates(
+    rules: SearchRules, probe: _Probe, own: ArchivePhoto, copy_found: bool
+) -> list[_Match]:
+    """The candidates that verify as the same picture (of the earlier ones, the first only).
+
+    The geometric numbers describe the copy against the original, so the later-saved photo
+    of each pair is always the second one verified.
+    """
     if probe.picture is None:
-        return None
+        return []
     mine = stored_features(rules.data_dir, probe.photo.file_path, probe.picture)
     if mine is None:
-        return None
+        return []
+    found: list[_Match] = []
     for row in probe.candidates:
+        earlier = _earlier(row, own)
+        if earlier and copy_found:
+            continue
         picture = load_picture(rules.data_dir, row.file_path)
         if picture is None:
             continue
         theirs = stored_features(rules.data_dir, row.file_path, picture)
         if theirs is None:
             continue
-        match = verify(theirs, mine, picture, probe.picture)
+        if earlier:
+            match = verify(theirs, mine, picture, probe.picture)
+        else:
+            match = verify(mine, theirs, probe.picture, picture)
         if match is not None:
-            return priors[row.photo_id], match
-    return None
+            found.append(_Match(row, match, earlier))
+            copy_found = copy_found or earlier
+    return found
+
+
+def _photo_index(flag: Flag) -> int:
+    return int(flag.numbers.get("photo_index", -1))
+
+
+async def _reused_indexes(uow: UnitOfWork, visit_id: int) -> set[int]:
+    """The photos of a visit that already carry a reuse flag, by their index in the visit."""
+    return {
+        int(numbers.get("photo_index", -1))
+        for kind, _, numbers in await uow.visits.flags_of(visit_id)
+        if kind in _REUSE_KINDS
+    }
+
+
+def _named(flag: Flag, prior: PriorPhoto) -> Flag:
+    # Named, so the office reads who used the picture where and when.
+    return Flag(flag.kind, flag.reason, {**flag.numbers, **prior_names(prior)})
 
 
 async def search_visit(uows: UnitsOfWork, visit_id: int, rules: SearchRules, now: datetime) -> int:
-    """File a saved visit's photos in the index, search the archive, flag copies; how many."""
+    """File a saved visit's photos in the index, search the archive, flag copies; how many.
+
+    Of two visits showing the same picture the flag goes on the one saved later (the copy),
+    naming the earlier one, whichever of the two searches finds the pair: a search that runs
+    late (it failed and was retried, or it waited behind another) may find a copy saved and
+    filed after its own visit, and then flags that copy.
+    """
     async with uows() as uow:
         photos = await uow.photo_search.of_visit(visit_id)
+    if not photos:
+        return 0
     probes = [_Probe(i, p, [], []) for i, p in enumerate(photos)]
     for probe in probes:
         await asyncio.to_thread(_read_photo, rules, probe)
@@ -180,15 +237,18 @@ async def search_visit(uows: UnitsOfWork, visit_id: int, rules: SearchRules, now
         await uow.photo_search.mark_indexed([p.photo_id for p in photos], now)
         await uow.commit()
     # Filed and committed: from here on a concurrent save of the same picture sees ours.
+    copies: list[tuple[int, Flag]] = []
     async with uows() as uow:
-        flagged = {
-            int(numbers.get("photo_index", -1))
-            for kind, _, numbers in await uow.visits.flags_of(visit_id)
-            if kind in _REUSE_KINDS
+        own = {
+            r.photo_id: r
+            for r in await uow.photo_search.archive_photos([p.photo_id for p in photos])
         }
-        todo = [p for p in probes if p.index not in flagged]
-        priors: dict[int, PriorPhoto] = {}
-        for probe in todo:
+        probes = [p for p in probes if p.photo.photo_id in own]
+        me = own[probes[0].photo.photo_id]
+        taken = {visit_id: await _reused_indexes(uow, visit_id)}
+        earlier: dict[int, PriorPhoto] = {}
+        later: dict[int, list[ArchivePhoto]] = {}
+        for probe in probes:
             photo = probe.photo
             fingerprint = Fingerprint.parse(photo.fingerprint)
             for row in await uow.photo_search.by_fingerprint(
@@ -197,36 +257,85 @@ async def search_visit(uows: UnitsOfWork, visit_id: int, rules: SearchRules, now
                 visit_id,
                 within(photo.sha256, fingerprint, rules.evidence.near_duplicate_distance),
             ):
-                priors[row.photo_id] = prior_of(row)
-        by_fingerprint = _fingerprint_flags(photos, list(priors.values()), rules, visit_id, now)
-        done = {int(f.numbers["photo_index"]) for f in by_fingerprint}
-        seen: dict[int, PriorPhoto] = {}
-        for probe in todo:
-            if probe.index in done or not probe.query_words:
+                if _earlier(row, me):
+                    earlier[row.photo_id] = prior_of(row)
+                else:
+                    later.setdefault(row.visit_id, []).append(row)
+        copies += [
+            (visit_id, f)
+            for f in _fingerprint_flags(photos, list(earlier.values()), rules, visit_id, now)
+        ]
+        originals = [prior_of(own[p.photo.photo_id]) for p in probes]
+        # Photos of other visits, by id: which visit and which of its photos (for a copy's flag).
+        index_of: dict[int, int] = {}
+        for other in later:
+            theirs = await uow.photo_search.of_visit(other)
+            index_of.update((p.photo_id, i) for i, p in enumerate(theirs))
+            taken[other] = await _reused_indexes(uow, other)
+            copies += [
+                (other, f) for f in _fingerprint_flags(theirs, originals, rules, other, now)
+            ]
+        done = {_photo_index(f) for v, f in copies if v == visit_id} | taken[visit_id]
+        for probe in probes:
+            if not probe.query_words:
                 continue
             ids = await uow.photo_search.by_words(
                 probe.query_words, rules.candidates + len(photos), min_hits=1
             )
             rows = {r.photo_id: r for r in await uow.photo_search.archive_photos(ids)}
+            candidates = [rows[i] for i in ids if i in rows and rows[i].visit_id != visit_id]
+            for row in candidates:
+                if row.photo_id not in index_of and not _earlier(row, me):
+                    theirs = await uow.photo_search.of_visit(row.visit_id)
+                    index_of.update((p.photo_id, i) for i, p in enumerate(theirs))
+                    if row.visit_id not in taken:
+                        taken[row.visit_id] = await _reused_indexes(uow, row.visit_id)
+            pending = {(v, _photo_index(f)) for v, f in copies}
             probe.candidates = [
-                rows[i] for i in ids if i in rows and rows[i].visit_id != visit_id
+                row
+                for row in candidates
+                if _earlier(row, me)
+                or (
+                    index_of.get(row.photo_id, -1) not in taken[row.visit_id]
+                    and (row.visit_id, index_of.get(row.photo_id, -1)) not in pending
+                )
             ][: rules.candidates]
-            seen.update((r.photo_id, prior_of(r)) for r in probe.candidates)
-    flags = [f for f in by_fingerprint if int(f.numbers["photo_index"]) not in flagged]
-    for probe in todo:
-        if probe.index in done or not probe.candidates:
+    for probe in probes:
+        if not probe.candidates:
             continue
-        found = await asyncio.to_thread(_verify_first, rules, probe, seen)
-        if found is not None:
-            prior, match = found
-            flag = geometric_reuse_flag(probe.index, prior, match)
-            # Named, so the office reads who used the picture where and when.
-            flags.append(Flag(flag.kind, flag.reason, {**flag.numbers, **prior_names(prior)}))
+        own_row = own[probe.photo.photo_id]
+        copy_found = probe.index in done
+        for found in await asyncio.to_thread(
+            _verify_candidates, rules, probe, own_row, copy_found
+        ):
+            if found.probe_is_copy:
+                prior = prior_of(found.row)
+                flag = geometric_reuse_flag(probe.index, prior, found.match)
+                copies.append((visit_id, _named(flag, prior)))
+            else:
+                prior = prior_of(own_row)
+                flag = geometric_reuse_flag(index_of[found.row.photo_id], prior, found.match)
+                copies.append((found.row.visit_id, _named(flag, prior)))
+    added = 0
     async with uows() as uow:
-        uow.visits.add_evidence([], flag_rows(visit_id, flags))
+        for target in sorted({v for v, _ in copies}):
+            # Read again: another process's search may have flagged the same copy meanwhile.
+            seen = await _reused_indexes(uow, target)
+            fresh: list[Flag] = []
+            for v, flag in copies:
+                if v == target and _photo_index(flag) not in seen:
+                    seen.add(_photo_index(flag))
+                    fresh.append(flag)
+            uow.visits.add_evidence([], flag_rows(target, fresh))
+            added += len(fresh)
         await uow.photo_search.mark_searched([p.photo_id for p in photos], now)
         await uow.commit()
-    return len(flags)
+    if added:
+        targets = sorted({v for v, _ in copies})
+        log.info(
+            "archive search of visit %s flagged reused photos on visits %s", visit_id, targets
+        )
+    return added
 
 
 def _fingerprint_flags(
@@ -251,6 +360,12 @@ def _fingerprint_flags(
     return reuse_flags(evidence, rules.evidence)
 
 
+def _why(error: BaseException) -> str:
+    """What went wrong, without a statement's parameters (they may hold people's names)."""
+    cause = getattr(error, "orig", None)
+    return f"{type(error).__name__}: {cause if cause is not None else error}"[:300]
+
+
 class ArchiveSearch:
     """Runs the search after each save in the background, and catches up on missed ones."""
 
@@ -264,25 +379,59 @@ class ArchiveSearch:
         self._running: set[int] = set()
         # Verification is CPU work: one search at a time keeps the bot responsive.
         self._one = asyncio.Lock()
+        # Searches waiting to try again; shutting down cancels them (the catch-up remains).
+        self._waiting: set[asyncio.Task[None]] = set()
 
     def schedule(self, visit_id: int) -> None:
         """Search for a just-committed visit's photos soon, without making anyone wait."""
-        task = asyncio.get_running_loop().create_task(self._run(visit_id))
+        task = asyncio.get_running_loop().create_task(
+            self._run(visit_id, self._rules.retry_delays)
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, visit_id: int) -> None:
+    async def _run(self, visit_id: int, delays: Sequence[float]) -> None:
         if visit_id in self._running:
             return
         self._running.add(visit_id)
         try:
-            async with self._one:
-                await search_visit(self._uows, visit_id, self._rules, self._clock())
-        except Exception:
-            # The photos stay unsearched, so the catch-up tries again later.
-            log.exception("archive search of visit %s failed", visit_id)
+            for attempt in range(1, len(delays) + 2):
+                try:
+                    async with self._one:
+                        await search_visit(self._uows, visit_id, self._rules, self._clock())
+                    return
+                except Exception as error:
+                    if attempt > len(delays):
+                        # No personal data here: the visit id is what the office can look up.
+                        log.error(
+                            "archive search of visit %s failed %d time(s), last: %s; its "
+                            "photos stay unsearched for the catch-up job",
+                            visit_id,
+                            attempt,
+                            _why(error),
+                        )
+                        return
+                    delay = delays[attempt - 1]
+                    log.warning(
+                        "archive search of visit %s failed (attempt %d): %s; again in %.0f s",
+                        visit_id,
+                        attempt,
+                        _why(error),
+                        delay,
+                    )
+                await self._pause(delay)
         finally:
             self._running.discard(visit_id)
+
+    async def _pause(self, seconds: float) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._waiting.add(task)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            if task is not None:
+                self._waiting.discard(task)
 
     async def catch_up(self) -> int:
         """Search visits saved a while ago whose search never ran or failed; how many."""
@@ -290,13 +439,20 @@ class ArchiveSearch:
         async with self._uows() as uow:
             visits = await uow.photo_search.unsearched_visits(before, self._rules.batch)
         for visit_id in visits:
-            await self._run(visit_id)
+            # One attempt each: the job itself comes round again.
+            await self._run(visit_id, ())
         return len(visits)
 
     async def drain(self) -> None:
-        """Wait for the searches in flight (at shutdown, and in tests)."""
+        """Wait for the searches in flight, retries included (in tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        """At shutdown: drop the searches waiting to retry, finish those running."""
+        for task in list(self._waiting):
+            task.cancel()
+        await self.drain()
 
 
 def _stored_words(data_dir: Path, photo: PendingPhoto) -> list[int]:

@@ -33,6 +33,8 @@ class ArchivePhoto:
     local_day: date
     helper_name: str
     household_name: str
+    # When its visit was saved: of two visits with the same picture, the later one is the copy.
+    saved_at: datetime
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ def _archive_select() -> Select[*tuple[Any, ...]]:
             Visit.local_day,
             User.name,
             Household.head_name,
+            Visit.created_at,
         )
         .join(Visit, Visit.id == Photo.visit_id)
         .join(User, User.id == Visit.helper_id)

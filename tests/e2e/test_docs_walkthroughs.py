@@ -12,8 +12,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -21,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 _FENCE = re.compile(r"```[a-z]*\n(.*?)```", re.DOTALL)
 _CONTROL = re.compile(r"control API at (\S+)")
+# The sandbox's output (its log), kept beside the test's files.
+SANDBOX_LOG = "sandbox.log"
 
 
 def fenced_block_after(markdown: Path, marker: str) -> str:
@@ -64,18 +68,37 @@ def served_sandbox(tmp_path: Path) -> Iterator[str]:
     )
     assert proc.stdout is not None
     seen: list[str] = []
+    drain: threading.Thread | None = None
     try:
         for line in proc.stdout:
             seen.append(line)
             found = _CONTROL.search(line)
             if found:
+                # Keep reading: a pipe nobody empties would stall the bot once it is full,
+                # and the log is the evidence when a test fails (sandbox.log in tmp_path).
+                drain = threading.Thread(
+                    target=_keep, args=(proc.stdout, seen, tmp_path / SANDBOX_LOG), daemon=True
+                )
+                drain.start()
                 yield found.group(1)
                 break
         else:
             pytest.fail("the sandbox never printed its control API:\n" + "".join(seen))
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+        if drain is not None:
+            drain.join(timeout=10)
+        proc.stdout.close()
+
+
+def _keep(stream: IO[str], seen: list[str], path: Path) -> None:
+    """Copy the sandbox's output to a file as it comes, until the process closes it."""
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(seen)
+        for line in stream:
+            out.write(line)
+            out.flush()
 
 
 def test_the_curl_walkthrough_runs_as_written(served_sandbox: str, tmp_path: Path) -> None:

@@ -4,16 +4,20 @@ queries does not grow with the archive and nothing of the archive stays in memor
 from __future__ import annotations
 
 import gc
+import logging
+import sqlite3
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from PIL import Image
 from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -117,22 +121,113 @@ async def test_a_cropped_copy_is_flagged_after_the_save_with_the_other_visit_nam
     assert len(await _reuse_flags(sessions, copy)) == 1
 
 
-async def test_a_search_sees_every_photo_committed_before_it_started(
-    sessions: SessionFactory, settings: Settings, uows: Uows
+@pytest.mark.parametrize("alteration", ["resized", "cropped"])
+@pytest.mark.parametrize("original_searched_first", [True, False])
+async def test_the_flag_goes_on_the_later_visit_whichever_search_runs_first(
+    sessions: SessionFactory,
+    settings: Settings,
+    uows: Uows,
+    alteration: str,
+    original_searched_first: bool,
 ) -> None:
-    # Two helpers save a picture at the same instant: neither save sees the other, but each
-    # search files its photos and commits before it looks, so the one that looks second
-    # finds the first.
+    # Two helpers save a picture at nearly the same instant: neither save sees the other, but
+    # each search files its photos and commits before it looks, so the one that looks second
+    # finds the first; either way the copy (saved later) carries the flag.
     scene = make_scene(42, (1024, 768))
-    first = await _save(uows, settings, await _helper(sessions, "甲", "一家"), scene, "a")
-    second = await _save(
-        uows, settings, await _helper(sessions, "乙", "二家"), _cropped(scene, 0.1), "b"
-    )
+    altered = scene.resize((800, 600)) if alteration == "resized" else _cropped(scene, 0.15)
+    original = await _save(uows, settings, await _helper(sessions, "甲", "一家"), scene, "a")
+    copy = await _save(uows, settings, await _helper(sessions, "乙", "二家"), altered, "b")
     rules = _rules(settings)
-    await search_visit(uows, second, rules, NOW)
-    assert await _reuse_flags(sessions, second) == []
-    await search_visit(uows, first, rules, NOW)
-    assert [f["other_visit_id"] for f in await _reuse_flags(sessions, first)] == [second]
+    order = [original, copy] if original_searched_first else [copy, original]
+    for visit in order:
+        await search_visit(uows, visit, rules, NOW)
+    assert await _reuse_flags(sessions, original) == []
+    (flag,) = await _reuse_flags(sessions, copy)
+    assert flag["other_visit_id"] == original and flag["photo_index"] == 0
+    assert (flag["other_helper"], flag["other_household"]) == ("甲", "一家")
+    assert flag["stage"] == ("fingerprint" if alteration == "resized" else "geometric")
+    for visit in order:  # a search run again (a retry, a second process) adds nothing
+        assert await search_visit(uows, visit, rules, NOW) == 0
+    assert len(await _reuse_flags(sessions, copy)) == 1
+
+
+class _Locked:
+    """A unit of work that fails as SQLite does when another writer holds the lock."""
+
+    async def __aenter__(self) -> UnitOfWork:
+        raise OperationalError(
+            "INSERT INTO visit_flags (numbers) VALUES (?)",
+            ({"other_helper": "甲"},),
+            sqlite3.OperationalError("database is locked"),
+        )
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def _failing(uows: Uows, times: int) -> Uows:
+    """Units of work whose first `times` fail on entry."""
+    left = [times]
+
+    def make() -> UnitOfWork:
+        if left[0] > 0:
+            left[0] -= 1
+            return cast(UnitOfWork, _Locked())
+        return uows()
+
+    return make
+
+
+async def test_a_failed_search_is_retried_soon_and_still_flags_the_later_visit(
+    sessions: SessionFactory, settings: Settings, uows: Uows, caplog: pytest.LogCaptureFixture
+) -> None:
+    scene = make_scene(43, (1024, 768))
+    original = await _save(uows, settings, await _helper(sessions, "甲", "一家"), scene, "a")
+    copy = await _save(
+        uows, settings, await _helper(sessions, "乙", "二家"), _cropped(scene, 0.15), "b"
+    )
+    rules = replace(_rules(settings), retry_delays=(0.05, 0.05))
+    search = ArchiveSearch(_failing(uows, 1), rules, lambda: NOW)
+    with caplog.at_level(logging.WARNING, logger="bot.services.archive_search"):
+        # The original's search fails first; the copy's runs while it waits to try again and
+        # cannot see the unfiled original; the retry finds the copy and flags it.
+        search.schedule(original)
+        search.schedule(copy)
+        await search.drain()
+    assert await _reuse_flags(sessions, original) == []
+    (flag,) = await _reuse_flags(sessions, copy)
+    assert flag["other_visit_id"] == original and flag["other_helper"] == "甲"
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert f"visit {original} failed (attempt 1)" in warning and "database is locked" in warning
+    assert "甲" not in warning  # the statement's parameters (people's names) are left out
+    async with sessions() as session:
+        left = await session.scalar(
+            select(func.count()).select_from(Photo).where(Photo.searched_at.is_(None))
+        )
+    assert left == 0
+
+
+async def test_a_search_that_keeps_failing_leaves_a_trace_and_the_catch_up_finishes_it(
+    sessions: SessionFactory, settings: Settings, uows: Uows, caplog: pytest.LogCaptureFixture
+) -> None:
+    scene = make_scene(44, (1024, 768))
+    original = await _save(uows, settings, await _helper(sessions, "甲", "一家"), scene, "a")
+    await search_visit(uows, original, _rules(settings), NOW)
+    copy = await _save(
+        uows, settings, await _helper(sessions, "乙", "二家"), _cropped(scene, 0.15), "b"
+    )
+    rules = replace(_rules(settings), retry_delays=(0.01,))
+    with caplog.at_level(logging.WARNING, logger="bot.services.archive_search"):
+        failing = ArchiveSearch(_failing(uows, 2), rules, lambda: NOW)
+        failing.schedule(copy)
+        await failing.drain()
+    assert await _reuse_flags(sessions, copy) == []
+    levels = [(r.levelno, r.getMessage()) for r in caplog.records]
+    assert [level for level, _ in levels] == [logging.WARNING, logging.ERROR]
+    assert f"visit {copy} failed 2 time(s)" in levels[1][1] and "乙" not in levels[1][1]
+    later = datetime.now(UTC) + timedelta(minutes=10)
+    assert await ArchiveSearch(uows, rules, lambda: later).catch_up() == 1
+    assert [f["other_visit_id"] for f in await _reuse_flags(sessions, copy)] == [original]
 
 
 async def test_different_pictures_are_not_flagged(
