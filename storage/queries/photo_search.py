@@ -7,12 +7,13 @@ word counts, one for the candidates' rows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Integer, Select, any_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -129,13 +130,27 @@ class PhotoSearchQueries:
         hits = func.count().label("hits")
         rows = await self.session.execute(
             select(PhotoWord.photo_id, hits)
-            .where(PhotoWord.word.in_(list(words)))
+            .where(self._among(PhotoWord.word, words))
             .group_by(PhotoWord.photo_id)
             .having(func.count() >= min_hits)
             .order_by(hits.desc(), PhotoWord.photo_id)
             .limit(limit)
         )
         return [int(photo_id) for photo_id, _ in rows]
+
+    def _among(self, key: Any, values: Sequence[int]) -> ColumnElement[bool]:
+        """`key IN values` with the values as one parameter, not one parameter each.
+
+        A search looks up about 12,500 words; an IN list of that many bound parameters cost
+        the bot some 35 ms of CPU a search in SQLAlchemy's and the driver's handling alone.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            array = bindparam("values", list(values), type_=postgresql.ARRAY(Integer))
+            found: ColumnElement[bool] = key == any_(array)
+            return found
+        listed = func.json_each(bindparam("values", json.dumps(list(values))))
+        inside: ColumnElement[bool] = key.in_(select(listed.table_valued("value").c.value))
+        return inside
 
     async def archive_photos(self, photo_ids: Sequence[int]) -> list[ArchivePhoto]:
         """The stored photos with these ids, with their visits, in id order."""
