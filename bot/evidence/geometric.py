@@ -11,8 +11,11 @@ the best similarity alignment. Method and calibration: docs/photos.md.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -331,6 +334,38 @@ def _judge_transform(
     )
 
 
+_T = TypeVar("_T")
+# What a picture's comparisons share: its grey levels and dense features, worked out once per
+# picture however many candidates it is compared with (an archive search verifies up to eight).
+# Held only while the picture itself is: the entries go when the Image object does. (Images
+# compare by content and cannot be hashed, so they are known by identity.)
+_WORKED: dict[int, dict[str, Any]] = {}
+_WORKED_LOCK = threading.Lock()
+
+
+def _forget(key: int) -> None:
+    with _WORKED_LOCK:
+        _WORKED.pop(key, None)
+
+
+def _once(picture: Image.Image, key: str, make: Callable[[], _T]) -> _T:
+    """`make()` for this picture, computed on its first use (deterministic, so shareable)."""
+    with _WORKED_LOCK:
+        known = _WORKED.get(id(picture), {})
+        if key in known:
+            value: _T = known[key]
+            return value
+    value = make()
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)  # shared between comparisons: nobody may change it
+    with _WORKED_LOCK:
+        if id(picture) not in _WORKED:
+            _WORKED[id(picture)] = {}
+            weakref.finalize(picture, _forget, id(picture))
+        _WORKED[id(picture)][key] = value
+    return value
+
+
 def assess(
     a: LocalFeatures,
     b: LocalFeatures,
@@ -338,8 +373,8 @@ def assess(
     b_pixels: Image.Image,
 ) -> GeometricMatch | str:
     """Like `verify`, but say why when the photos are not the same picture."""
-    grey_a = prepare_grey(a_pixels)
-    grey_b = prepare_grey(b_pixels)
+    grey_a = _once(a_pixels, "grey", lambda: prepare_grey(a_pixels))
+    grey_b = _once(b_pixels, "grey", lambda: prepare_grey(b_pixels))
     reasons: list[str] = []
     # Stored features first: cheap, and enough for most copies.
     if (a.height, a.width) == grey_a.shape and (b.height, b.width) == grey_b.shape:
@@ -347,13 +382,17 @@ def assess(
         if isinstance(result, GeometricMatch):
             return result
         reasons.append(result)
-    dense_a = features_of_grey(grey_a, DENSE_POINTS)
-    result = _judge(dense_a, features_of_grey(grey_b, DENSE_POINTS), grey_a, grey_b, False)
+    dense_a = _once(a_pixels, "dense", lambda: features_of_grey(grey_a, DENSE_POINTS))
+    dense_b = _once(b_pixels, "dense", lambda: features_of_grey(grey_b, DENSE_POINTS))
+    result = _judge(dense_a, dense_b, grey_a, grey_b, False)
     if isinstance(result, GeometricMatch):
         return result
     reasons.append(result)
-    flipped = np.ascontiguousarray(grey_b[:, ::-1])
-    mirror = _judge(dense_a, features_of_grey(flipped, DENSE_POINTS), grey_a, flipped, True)
+    flipped = _once(b_pixels, "flipped", lambda: np.ascontiguousarray(grey_b[:, ::-1]))
+    dense_flipped = _once(
+        b_pixels, "dense flipped", lambda: features_of_grey(flipped, DENSE_POINTS)
+    )
+    mirror = _judge(dense_a, dense_flipped, grey_a, flipped, True)
     if isinstance(mirror, GeometricMatch):
         return mirror
     # The unmirrored attempt on dense features is the most telling reason.

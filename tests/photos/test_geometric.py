@@ -159,3 +159,26 @@ def test_inspect_compares_two_files(tmp_path: Path) -> None:
     comparison = records[1]["compared_with_previous"]
     assert comparison["same_picture"] is False
     assert comparison["geometric"] is None and comparison["geometric_reason"]
+
+
+def test_a_picture_compared_again_gives_the_same_answer_and_its_work_goes_with_it() -> None:
+    import gc
+
+    from bot.evidence import geometric
+
+    name, image = _picture(0)
+    _, other = _picture(1)
+    original = image.copy()
+    copy = ALTERATIONS["crop15"](original, random.Random(name))
+    first = assess(extract_features(original), extract_features(other), original, other)
+    # The second comparison reuses the first's grey levels and dense features.
+    again = assess(extract_features(original), extract_features(other), original, other)
+    assert again == first and isinstance(first, str)
+    assert verify(extract_features(original), extract_features(copy), original, copy) == _same(
+        original.copy(), copy.copy()
+    )
+    known = id(original)
+    assert known in geometric._WORKED
+    del original, copy
+    gc.collect()
+    assert known not in geometric._WORKED
