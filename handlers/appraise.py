@@ -35,6 +35,7 @@ from handlers.context import authorised
 from handlers.edits import edit_message
 from handlers.longtext import text_within
 from handlers.menu import MenuActions
+from handlers.pager import offset_nav
 
 SCORE, REASON = range(2)
 PAGE = 5
@@ -92,17 +93,7 @@ def page_view(
             for line in page.lines
             if line.status == AppraisalStatus.DRAFT
         ]
-    nav = []
-    if page.offset > 0:
-        nav.append(
-            InlineKeyboardButton(
-                t("◀ Back"), callback_data=f"apr:pg:{label}:{max(0, page.offset - PAGE)}"
-            )
-        )
-    if page.offset + PAGE < page.total:
-        nav.append(
-            InlineKeyboardButton(t("More ▶"), callback_data=f"apr:pg:{label}:{page.offset + PAGE}")
-        )
+    nav = offset_nav(page.offset, PAGE, page.total, lambda at: f"apr:pg:{label}:{at}", t)
     if nav:
         rows.append(nav)
     annual = page.period.kind == AppraisalKind.ANNUAL

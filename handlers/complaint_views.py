@@ -15,6 +15,7 @@ from bot.domain.vocabulary import (
     ComplaintStatus,
 )
 from bot.i18n import N_, Translate
+from handlers.pager import offset_nav
 
 CATEGORY = {
     ComplaintCategory.FALSIFICATION: N_("Falsified records or results"),
@@ -112,17 +113,7 @@ def list_markup(
         ]
         for line in lines
     ]
-    nav = []
-    if offset > 0:
-        nav.append(
-            InlineKeyboardButton(
-                t("◀ Back"), callback_data=f"cmp:page:{status}:{max(0, offset - page)}"
-            )
-        )
-    if offset + page < total:
-        nav.append(
-            InlineKeyboardButton(t("More ▶"), callback_data=f"cmp:page:{status}:{offset + page}")
-        )
+    nav = offset_nav(offset, page, total, lambda at: f"cmp:page:{status}:{at}", t)
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)

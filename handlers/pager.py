@@ -1,6 +1,13 @@
-"""Splitting long text into messages Telegram accepts, on line boundaries."""
+"""Splitting long text into messages Telegram accepts, on line boundaries; the ◀ / ▶ row
+of a list shown a page at a time."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+
+from telegram import InlineKeyboardButton
+
+from bot.i18n import Translate
 
 TELEGRAM_LIMIT = 4096
 
@@ -41,3 +48,16 @@ def paginate(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     pages.append("\n".join(current).strip("\n"))
     kept = [p for p in pages if p]
     return kept or [""]
+
+
+def offset_nav(
+    offset: int, size: int, total: int, data: Callable[[int], str], t: Translate
+) -> list[InlineKeyboardButton]:
+    """◀ Back / More ▶ for a list shown `size` rows from `offset`; `data` makes a page's
+    callback data from its offset. Empty when everything fits on one page."""
+    nav = []
+    if offset > 0:
+        nav.append(InlineKeyboardButton(t("◀ Back"), callback_data=data(max(0, offset - size))))
+    if offset + size < total:
+        nav.append(InlineKeyboardButton(t("More ▶"), callback_data=data(offset + size)))
+    return nav

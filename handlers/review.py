@@ -31,6 +31,7 @@ from handlers.edits import edit_message
 from handlers.flag_text import flag_sentence
 from handlers.longtext import text_within
 from handlers.menu import MenuActions, button_pattern
+from handlers.pager import offset_nav
 
 REASON = 0
 PAGE = 5
@@ -66,17 +67,7 @@ def _page_view(page: FlagPage, tz: tzinfo, t: Translate) -> tuple[str, InlineKey
                 )
             )
         rows.append(row)
-    nav = []
-    if page.offset > 0:
-        nav.append(
-            InlineKeyboardButton(
-                t("◀ Back"), callback_data=f"flag:page:{max(0, page.offset - PAGE)}"
-            )
-        )
-    if page.offset + PAGE < page.total:
-        nav.append(
-            InlineKeyboardButton(t("More ▶"), callback_data=f"flag:page:{page.offset + PAGE}")
-        )
+    nav = offset_nav(page.offset, PAGE, page.total, lambda at: f"flag:page:{at}", t)
     if nav:
         rows.append(nav)
     blocks = [header] + [_flag_block(f, tz, t) for f in page.flags]

@@ -33,3 +33,22 @@ def test_a_line_longer_than_a_page_is_cut() -> None:
 def test_emoji_count_twice() -> None:
     pages = paginate("🏠" * 6, limit=10)
     assert pages == ["🏠" * 5, "🏠"]
+
+
+def test_offset_nav_offers_only_the_pages_that_exist() -> None:
+    from handlers.pager import offset_nav
+
+    def data(at: int) -> str:
+        return f"x:{at}"
+
+    def labels(offset: int, total: int) -> list[tuple[str, str | None]]:
+        return [
+            (b.text, b.callback_data if isinstance(b.callback_data, str) else None)
+            for b in offset_nav(offset, 10, total, data, str)
+        ]
+
+    assert labels(0, 10) == []
+    assert labels(0, 11) == [("More ▶", "x:10")]
+    assert labels(10, 25) == [("◀ Back", "x:0"), ("More ▶", "x:20")]
+    assert labels(20, 25) == [("◀ Back", "x:10")]
+    assert labels(5, 12) == [("◀ Back", "x:0")]
