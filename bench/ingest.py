@@ -25,61 +25,26 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.domain.vocabulary import OrgKind, Role
+from bench.county import HOME, seed_county
 from bot.photos import GeoPoint
 from bot.photos.synthetic import camera_jpeg
 from emulator.client import ControlClient
 from emulator.processes import BotProcess, EmulatorProcess, bot_env
 from storage.db import create_engine, session_factory
-from storage.migrate import upgrade
-from storage.models import Household, OrgUnit, Pairing, User, UserState
+from storage.models import UserState
 
 FIRST_ID = 900_001
-HOME = (26.58, 106.71)
 
 
 async def _seed(db_url: str, users: int) -> dict[int, int]:
     """Helpers bound to Telegram ids, one paired household each; returns id -> household."""
-    engine = create_engine(db_url)
-    await upgrade(engine)
-    sessions = session_factory(engine)
-    households: dict[int, int] = {}
-    async with sessions() as session, session.begin():
-        county = OrgUnit(kind=OrgKind.COUNTY, name="基準縣", path="/")
-        session.add(county)
-        await session.flush()
-        village = OrgUnit(kind=OrgKind.VILLAGE, name="基準村", parent_id=county.id, path="/")
-        session.add(village)
-        await session.flush()
-        for i in range(users):
-            uid = FIRST_ID + i
-            helper = User(
-                name=f"幫扶{i}", phone=f"+86137{uid:08d}", role=Role.HELPER, telegram_id=uid
-            )
-            household = Household(
-                head_name=f"農戶{i}",
-                members=3,
-                village_id=village.id,
-                home_lat=HOME[0],
-                home_lon=HOME[1],
-                causes=[],
-            )
-            session.add_all([helper, household])
-            await session.flush()
-            session.add(
-                Pairing(
-                    helper_id=helper.id, household_id=household.id, started_on=date(2026, 1, 1)
-                )
-            )
-            households[uid] = household.id
-    await engine.dispose()
-    return households
+    return await seed_county(db_url, place="基準", helpers=users, first_uid=FIRST_ID)
 
 
 STEP_TIMES: dict[str, list[float]] = {}

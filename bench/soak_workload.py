@@ -8,22 +8,18 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.domain.vocabulary import OrgKind, Role
+from bench.county import HOME, seed_county
 from bot.photos import GeoPoint
 from bot.photos.synthetic import camera_jpeg
 from emulator.client import ControlClient
-from storage.db import create_engine, session_factory
-from storage.migrate import upgrade
-from storage.models import Household, OrgUnit, Pairing, User
 
 FIRST_HELPER = 910_001
 OFFICE = 919_999
 FIRST_PUBLIC = 920_001
 PUBLIC = 40
-HOME = (26.58, 106.71)
 WAIT = 60.0
 JSON = dict[str, Any]
 
@@ -39,42 +35,9 @@ class Tally:
 
 async def seed(db_url: str, helpers: int) -> dict[int, int]:
     """Helpers with one paired household each, and one office user; returns uid -> household."""
-    engine = create_engine(db_url)
-    await upgrade(engine)
-    households: dict[int, int] = {}
-    async with session_factory(engine)() as session, session.begin():
-        county = OrgUnit(kind=OrgKind.COUNTY, name="久測縣", path="/")
-        session.add(county)
-        await session.flush()
-        village = OrgUnit(kind=OrgKind.VILLAGE, name="久測村", parent_id=county.id, path="/")
-        session.add(village)
-        session.add(
-            User(name="辦公室", phone="+8613700919999", role=Role.OFFICE, telegram_id=OFFICE)
-        )
-        await session.flush()
-        for i in range(helpers):
-            uid = FIRST_HELPER + i
-            helper = User(
-                name=f"久測{i}", phone=f"+86137{uid:08d}", role=Role.HELPER, telegram_id=uid
-            )
-            household = Household(
-                head_name=f"久測戶{i}",
-                members=3,
-                village_id=village.id,
-                home_lat=HOME[0],
-                home_lon=HOME[1],
-                causes=[],
-            )
-            session.add_all([helper, household])
-            await session.flush()
-            session.add(
-                Pairing(
-                    helper_id=helper.id, household_id=household.id, started_on=date(2026, 1, 1)
-                )
-            )
-            households[uid] = household.id
-    await engine.dispose()
-    return households
+    return await seed_county(
+        db_url, place="久測", helpers=helpers, first_uid=FIRST_HELPER, office_uid=OFFICE
+    )
 
 
 def _button(message: JSON, prefix: str) -> str:
