@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import shutil
 import sys
 import traceback
@@ -47,22 +46,6 @@ def _remember_secrets(settings: Settings) -> None:
         redaction.add_secret(secret.get_secret_value() if secret else None)
     if settings.database_url:
         redaction.add_secret(make_url(settings.database_url).password)
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    redaction.install()
-    # httpx logs every request at INFO; the URLs are masked, but one line per poll is noise.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # python-telegram-bot's debug lines carry whole updates and Bot API calls: user ids,
-    # names, message text. A complaint's reporter must appear in no log (docs/privacy.md),
-    # so the library never logs below INFO, whatever BANGFU_LOG_LEVEL says.
-    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger().level))
 
 
 def _version() -> str:
@@ -366,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"bangfu: the .env file in {Path.cwd()} cannot be read as UTF-8 settings: {exc}")
         return 2
     _remember_secrets(settings)
-    _configure_logging(settings.log_level)
+    redaction.configure_logging(settings.log_level)
     try:
         if args.command in _DATABASE_COMMANDS:
             asyncio.run(check_database(settings))

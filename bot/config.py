@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.domain.appraisal import DEFAULT_GRADES, DEFAULT_WEIGHTS, parse_thresholds, parse_weights
 from bot.domain.households import DEFAULT_ASSISTANCE_TYPES, DEFAULT_POLICIES
 from bot.domain.reminders import DEFAULT_SCHEDULE, parse_quiet_hours, parse_schedule
+from bot.offload import MODES as OFFLOAD_MODES
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 SUPPORTED_LANGUAGES = ("zh-CN", "en")
@@ -154,6 +155,10 @@ class Settings(BaseSettings):
         description="seconds a Bot API call may take before it is retried",
     )
     log_level: str = "INFO"
+    archive_search: str = Field(
+        default="process",
+        description="where the archive search's CPU work runs: process (niced) or thread",
+    )
     appraisal_weights: str = Field(
         default=DEFAULT_WEIGHTS, description="weights of the four appraisal criteria"
     )
@@ -355,6 +360,17 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"is not a set of grade thresholds: {exc}") from None
         return value
+
+    @field_validator("archive_search")
+    @classmethod
+    def _archive_search(cls, value: str) -> str:
+        mode = value.strip().lower()
+        if mode not in OFFLOAD_MODES:
+            raise ValueError(
+                f"must be 'process' (a child process of lower priority) or 'thread' (inside "
+                f"the bot), not {value!r}"
+            )
+        return mode
 
     @field_validator("log_level")
     @classmethod

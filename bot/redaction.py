@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 from collections.abc import Iterable
 
@@ -91,3 +92,20 @@ def install(logger: logging.Logger | None = None) -> RedactingFilter:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(redacting)
     return redacting
+
+
+def configure_logging(level: str) -> None:
+    """Log lines to standard error at `level`, secrets masked (the bot and its worker)."""
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    install()
+    # httpx logs every request at INFO; the URLs are masked, but one line per poll is noise.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # python-telegram-bot's debug lines carry whole updates and Bot API calls: user ids,
+    # names, message text. A complaint's reporter must appear in no log (docs/privacy.md),
+    # so the library never logs below INFO, whatever BANGFU_LOG_LEVEL says.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger().level))

@@ -13,7 +13,10 @@ from bot.domain.appraisal import AppraisalRules, parse_thresholds, parse_weights
 from bot.domain.households import CaseRules
 from bot.domain.visits import VisitRules
 from bot.evidence import EvidenceRules
-from bot.services.archive_search import ArchiveSearch, SearchRules
+from bot.offload import Offload
+from bot.services.archive_queue import ArchiveSearch
+from bot.services.archive_search import SearchRules
+from bot.services.archive_worker import open_worker
 from bot.services.visits import VisitRulebook
 from storage.db import SessionFactory, create_engine, session_factory
 from storage.migrate import upgrade
@@ -81,9 +84,19 @@ class Runtime:
         self.rules = rulebook_from(self.settings)
         self.cases = case_rules_from(self.settings)
         self.appraisal = appraisal_rules_from(self.settings)
-        self.archive = ArchiveSearch(
-            self.uow, SearchRules(self.settings.data_dir, self.rules.evidence), self.now
-        )
+        search = SearchRules(self.settings.data_dir, self.rules.evidence)
+        worker = None
+        if self.settings.archive_search == "process":
+            worker = Offload(
+                "process",
+                setup=open_worker,
+                setup_args=(
+                    self.settings.effective_database_url,
+                    search,
+                    self.settings.log_level,
+                ),
+            )
+        self.archive = ArchiveSearch(self.uow, search, self.now, worker)
 
     def now(self) -> datetime:
         """Current time in UTC (a fixed clock in tests)."""

@@ -20,6 +20,7 @@ PASSWORD = "pw-Secret-42"
 # One bad value for every setting that can have one, with the words its sentence must carry.
 BAD_VALUES: dict[str, tuple[str, str]] = {
     "token": ("123456789 AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "@BotFather"),
+    "archive_search": ("fork", "'process'"),
     "api_url": ("api.telegram.org", "http"),
     "database_url": ("foo", "sqlite+aiosqlite"),
     "timezone": ("Mars/Olympus", "time zone"),

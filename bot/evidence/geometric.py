@@ -21,7 +21,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from bot.photos.features import Grey, LocalFeatures, features_of_grey, prepare_grey
+from bot.photos.features import (
+    DENSE_POINTS,
+    Grey,
+    LocalFeatures,
+    features_of_grey,
+    prepare_grey,
+)
 
 # Matches agreeing on one transform needed before the pixels are compared at all.
 MIN_INLIERS = 10
@@ -34,8 +40,6 @@ RANSAC_SEED = 20261201
 # Transforms tried per set of matches: after one the pixels refuse, the next without its
 # inliers.
 _HYPOTHESES = 3
-# Keypoints extracted from the pixels when the stored ones do not suffice (denser, not stored).
-DENSE_POINTS = 500
 # Pixel agreement (0..1) above which the aligned overlap is a copy of the same exposure.
 MIN_AGREEMENT = 0.7
 # Overlap below which a match is too partial to judge from the pixels.
@@ -287,9 +291,13 @@ def _agreement_at(
 
 
 def _judge(
-    a_feat: LocalFeatures, b_feat: LocalFeatures, a: Grey, b: Grey, mirrored: bool
+    a_feat: LocalFeatures,
+    b_feat: LocalFeatures,
+    a: Callable[[], Grey],
+    b: Callable[[], Grey],
+    mirrored: bool,
 ) -> GeometricMatch | str:
-    """The match, or why there is none."""
+    """The match, or why there is none; the pixels are only read once a transform is found."""
     src, dst = _match(a_feat, b_feat)
     reason = f"no {MIN_INLIERS} of {len(src)} feature matches agree on one transform"
     for attempt in range(_HYPOTHESES):
@@ -297,7 +305,7 @@ def _judge(
         if found is None:
             break
         matrix, inliers = found
-        result = _judge_transform(matrix, int(inliers.sum()), a, b, mirrored)
+        result = _judge_transform(matrix, int(inliers.sum()), a(), b(), mirrored)
         if isinstance(result, GeometricMatch):
             return result
         if attempt == 0:
@@ -366,33 +374,75 @@ def _once(picture: Image.Image, key: str, make: Callable[[], _T]) -> _T:
     return value
 
 
+# A picture's pixels, or how to get them: read only when a comparison needs them.
+Pixels = Image.Image | Callable[[], Image.Image]
+
+
+class _Side:
+    """One picture of a comparison: what is known of it, the rest worked out on first use."""
+
+    def __init__(self, pixels: Pixels, dense: LocalFeatures | None) -> None:
+        self._pixels = pixels
+        self._dense = dense
+
+    def image(self) -> Image.Image:
+        if not isinstance(self._pixels, Image.Image):
+            self._pixels = self._pixels()
+        return self._pixels
+
+    def grey(self) -> Grey:
+        image = self.image()
+        return _once(image, "grey", lambda: prepare_grey(image))
+
+    def shape(self) -> tuple[int, int]:
+        """(height, width) of the grey image the features refer to."""
+        if self._dense is not None:
+            return self._dense.height, self._dense.width
+        height, width = self.grey().shape
+        return height, width
+
+    def dense(self) -> LocalFeatures:
+        if self._dense is None:
+            grey = self.grey()
+            self._dense = _once(
+                self.image(), "dense", lambda: features_of_grey(grey, DENSE_POINTS)
+            )
+        return self._dense
+
+    def flipped(self) -> Grey:
+        grey = self.grey()
+        return _once(self.image(), "flipped", lambda: np.ascontiguousarray(grey[:, ::-1]))
+
+    def dense_flipped(self) -> LocalFeatures:
+        image = self.image()
+        return _once(
+            image, "dense flipped", lambda: features_of_grey(self.flipped(), DENSE_POINTS)
+        )
+
+
 def assess(
     a: LocalFeatures,
     b: LocalFeatures,
-    a_pixels: Image.Image,
-    b_pixels: Image.Image,
+    a_pixels: Pixels,
+    b_pixels: Pixels,
+    *,
+    a_dense: LocalFeatures | None = None,
+    b_dense: LocalFeatures | None = None,
 ) -> GeometricMatch | str:
     """Like `verify`, but say why when the photos are not the same picture."""
-    grey_a = _once(a_pixels, "grey", lambda: prepare_grey(a_pixels))
-    grey_b = _once(b_pixels, "grey", lambda: prepare_grey(b_pixels))
+    side_a, side_b = _Side(a_pixels, a_dense), _Side(b_pixels, b_dense)
     reasons: list[str] = []
     # Stored features first: cheap, and enough for most copies.
-    if (a.height, a.width) == grey_a.shape and (b.height, b.width) == grey_b.shape:
-        result = _judge(a, b, grey_a, grey_b, mirrored=False)
+    if (a.height, a.width) == side_a.shape() and (b.height, b.width) == side_b.shape():
+        result = _judge(a, b, side_a.grey, side_b.grey, mirrored=False)
         if isinstance(result, GeometricMatch):
             return result
         reasons.append(result)
-    dense_a = _once(a_pixels, "dense", lambda: features_of_grey(grey_a, DENSE_POINTS))
-    dense_b = _once(b_pixels, "dense", lambda: features_of_grey(grey_b, DENSE_POINTS))
-    result = _judge(dense_a, dense_b, grey_a, grey_b, False)
+    result = _judge(side_a.dense(), side_b.dense(), side_a.grey, side_b.grey, False)
     if isinstance(result, GeometricMatch):
         return result
     reasons.append(result)
-    flipped = _once(b_pixels, "flipped", lambda: np.ascontiguousarray(grey_b[:, ::-1]))
-    dense_flipped = _once(
-        b_pixels, "dense flipped", lambda: features_of_grey(flipped, DENSE_POINTS)
-    )
-    mirror = _judge(dense_a, dense_flipped, grey_a, flipped, True)
+    mirror = _judge(side_a.dense(), side_b.dense_flipped(), side_a.grey, side_b.flipped, True)
     if isinstance(mirror, GeometricMatch):
         return mirror
     # The unmirrored attempt on dense features is the most telling reason.
@@ -402,9 +452,17 @@ def assess(
 def verify(
     a: LocalFeatures,
     b: LocalFeatures,
-    a_pixels: Image.Image,
-    b_pixels: Image.Image,
+    a_pixels: Pixels,
+    b_pixels: Pixels,
+    *,
+    a_dense: LocalFeatures | None = None,
+    b_dense: LocalFeatures | None = None,
 ) -> GeometricMatch | None:
-    """The evidence that b shows the same picture as a, or None when it does not."""
-    result = assess(a, b, a_pixels, b_pixels)
+    """The evidence that b shows the same picture as a, or None when it does not.
+
+    `a_dense`/`b_dense` are the pictures' dense features when they are kept (they are
+    worked out from the pixels otherwise); pixels given as a function are read only when a
+    transform is found and the pixels must judge it.
+    """
+    result = assess(a, b, a_pixels, b_pixels, a_dense=a_dense, b_dense=b_dense)
     return result if isinstance(result, GeometricMatch) else None

@@ -26,6 +26,9 @@ MAX_SIDE = 640
 # Keypoints kept per photo. 96 x (32-byte descriptor + 4-byte position) = 3,456 bytes keeps a
 # photo's features under the index's 4 KB budget.
 STORED_POINTS = 96
+# Keypoints of the denser set the geometric check falls back on when the stored ones do not
+# suffice (a crop keeps too few of them); kept beside the stored ones, see feature_store.
+DENSE_POINTS = 500
 # A row or column at the border is part of a bar (letterbox, screenshot background) and is
 # cut off before extraction when this share of it lies within this many grey levels of its
 # median, and that median is near black or white; the rest may be icons.

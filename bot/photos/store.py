@@ -15,8 +15,11 @@ from bot.photos.decode import THUMBNAIL_SIDE, load_reduced, open_image, sniff
 from bot.photos.facts import PhotoFacts, StoredPhoto
 
 THUMBNAIL_QUALITY = 80
-# Local features of an original are stored beside it under the same name with this suffix.
+# Local features of an original are stored beside it under the same name with this suffix,
+# and its denser set (what verification falls back on) with the second.
 FEATURES_SUFFIX = ".lf"
+DENSE_SUFFIX = ".ld"
+FEATURE_SUFFIXES = (FEATURES_SUFFIX, DENSE_SUFFIX)
 
 # EXIF orientation -> the transpose that shows the picture upright.
 _UPRIGHT = {

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PIL import Image
-
 from bot.domain.vocabulary import FlagKind
 from bot.evidence import (
     EvidenceRules,
@@ -36,16 +34,10 @@ from bot.evidence import (
     prior_names,
     reuse_flags,
 )
-from bot.evidence.geometric import GeometricMatch, verify
+from bot.evidence.geometric import GeometricMatch
 from bot.photos import Fingerprint, near_duplicate_distance
-from bot.photos.feature_store import load_picture, query_descriptors, stored_features
-from bot.photos.search_keys import (
-    QUERY_DESCRIPTORS,
-    STORED_DESCRIPTORS,
-    descriptor_words,
-    fingerprint_chunks,
-    probe_words,
-)
+from bot.photos.search_keys import fingerprint_chunks
+from bot.services.archive_work import Candidate, read_words, stored_words, verify_candidates
 from bot.services.visit_records import flag_rows
 from storage.queries.photo_search import ArchivePhoto, PendingPhoto
 from storage.uow import UnitOfWork
@@ -126,23 +118,7 @@ class _Probe:
     photo: PendingPhoto
     words: list[int]
     query_words: list[int]
-    picture: Image.Image | None = None
     candidates: Sequence[ArchivePhoto] = ()
-
-
-def _read_photo(rules: SearchRules, probe: _Probe) -> None:
-    """Decode the photo, store its features if new, and compute its words (blocking)."""
-    picture = load_picture(rules.data_dir, probe.photo.file_path)
-    probe.picture = picture
-    if picture is None:
-        return
-    stored = stored_features(rules.data_dir, probe.photo.file_path, picture)
-    if stored is not None:
-        probe.words = descriptor_words(stored.descriptors, STORED_DESCRIPTORS)
-    words: set[int] = set()
-    for features in query_descriptors(picture):
-        words.update(probe_words(features.descriptors, QUERY_DESCRIPTORS))
-    probe.query_words = sorted(words)
 
 
 def _earlier(row: ArchivePhoto, than: ArchivePhoto) -> bool:
@@ -160,38 +136,15 @@ class _Match:
     probe_is_copy: bool
 
 
-def _verify_candidates(
+async def _verify_candidates(
     rules: SearchRules, probe: _Probe, own: ArchivePhoto, copy_found: bool
 ) -> list[_Match]:
-    """The candidates that verify as the same picture (of the earlier ones, the first only).
-
-    The geometric numbers describe the copy against the original, so the later-saved photo
-    of each pair is always the second one verified.
-    """
-    if probe.picture is None:
-        return []
-    mine = stored_features(rules.data_dir, probe.photo.file_path, probe.picture)
-    if mine is None:
-        return []
-    found: list[_Match] = []
-    for row in probe.candidates:
-        earlier = _earlier(row, own)
-        if earlier and copy_found:
-            continue
-        picture = load_picture(rules.data_dir, row.file_path)
-        if picture is None:
-            continue
-        theirs = stored_features(rules.data_dir, row.file_path, picture)
-        if theirs is None:
-            continue
-        if earlier:
-            match = verify(theirs, mine, picture, probe.picture)
-        else:
-            match = verify(mine, theirs, probe.picture, picture)
-        if match is not None:
-            found.append(_Match(row, match, earlier))
-            copy_found = copy_found or earlier
-    return found
+    """The candidates that verify as the same picture (of the earlier ones, the first only)."""
+    wanted = [Candidate(row.file_path, _earlier(row, own)) for row in probe.candidates]
+    found = await asyncio.to_thread(
+        verify_candidates, rules.data_dir, probe.photo.file_path, wanted, copy_found
+    )
+    return [_Match(probe.candidates[i], match, wanted[i].earlier) for i, match in found]
 
 
 def _photo_index(flag: Flag) -> int:
@@ -226,7 +179,9 @@ async def search_visit(uows: UnitsOfWork, visit_id: int, rules: SearchRules, now
         return 0
     probes = [_Probe(i, p, [], []) for i, p in enumerate(photos)]
     for probe in probes:
-        await asyncio.to_thread(_read_photo, rules, probe)
+        words = await asyncio.to_thread(read_words, rules.data_dir, probe.photo.file_path)
+        if words is not None:
+            probe.words, probe.query_words = words.stored, words.query
     async with uows() as uow:
         for probe in probes:
             photo = probe.photo
@@ -305,9 +260,7 @@ async def search_visit(uows: UnitsOfWork, visit_id: int, rules: SearchRules, now
             continue
         own_row = own[probe.photo.photo_id]
         copy_found = probe.index in done
-        for found in await asyncio.to_thread(
-            _verify_candidates, rules, probe, own_row, copy_found
-        ):
+        for found in await _verify_candidates(rules, probe, own_row, copy_found):
             if found.probe_is_copy:
                 prior = prior_of(found.row)
                 flag = geometric_reuse_flag(probe.index, prior, found.match)
@@ -360,107 +313,10 @@ def _fingerprint_flags(
     return reuse_flags(evidence, rules.evidence)
 
 
-def _why(error: BaseException) -> str:
+def why_failed(error: BaseException) -> str:
     """What went wrong, without a statement's parameters (they may hold people's names)."""
     cause = getattr(error, "orig", None)
     return f"{type(error).__name__}: {cause if cause is not None else error}"[:300]
-
-
-class ArchiveSearch:
-    """Runs the search after each save in the background, and catches up on missed ones."""
-
-    def __init__(
-        self, uows: UnitsOfWork, rules: SearchRules, clock: Callable[[], datetime]
-    ) -> None:
-        self._uows = uows
-        self._rules = rules
-        self._clock = clock
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._running: set[int] = set()
-        # Verification is CPU work: one search at a time keeps the bot responsive.
-        self._one = asyncio.Lock()
-        # Searches waiting to try again; shutting down cancels them (the catch-up remains).
-        self._waiting: set[asyncio.Task[None]] = set()
-
-    def schedule(self, visit_id: int) -> None:
-        """Search for a just-committed visit's photos soon, without making anyone wait."""
-        task = asyncio.get_running_loop().create_task(
-            self._run(visit_id, self._rules.retry_delays)
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _run(self, visit_id: int, delays: Sequence[float]) -> None:
-        if visit_id in self._running:
-            return
-        self._running.add(visit_id)
-        try:
-            for attempt in range(1, len(delays) + 2):
-                try:
-                    async with self._one:
-                        await search_visit(self._uows, visit_id, self._rules, self._clock())
-                    return
-                except Exception as error:
-                    if attempt > len(delays):
-                        # No personal data here: the visit id is what the office can look up.
-                        log.error(
-                            "archive search of visit %s failed %d time(s), last: %s; its "
-                            "photos stay unsearched for the catch-up job",
-                            visit_id,
-                            attempt,
-                            _why(error),
-                        )
-                        return
-                    delay = delays[attempt - 1]
-                    log.warning(
-                        "archive search of visit %s failed (attempt %d): %s; again in %.0f s",
-                        visit_id,
-                        attempt,
-                        _why(error),
-                        delay,
-                    )
-                await self._pause(delay)
-        finally:
-            self._running.discard(visit_id)
-
-    async def _pause(self, seconds: float) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._waiting.add(task)
-        try:
-            await asyncio.sleep(seconds)
-        finally:
-            if task is not None:
-                self._waiting.discard(task)
-
-    async def catch_up(self) -> int:
-        """Search visits saved a while ago whose search never ran or failed; how many."""
-        before = self._clock() - self._rules.grace
-        async with self._uows() as uow:
-            visits = await uow.photo_search.unsearched_visits(before, self._rules.batch)
-        for visit_id in visits:
-            # One attempt each: the job itself comes round again.
-            await self._run(visit_id, ())
-        return len(visits)
-
-    async def drain(self) -> None:
-        """Wait for the searches in flight, retries included (in tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def close(self) -> None:
-        """At shutdown: drop the searches waiting to retry, finish those running."""
-        for task in list(self._waiting):
-            task.cancel()
-        await self.drain()
-
-
-def _stored_words(data_dir: Path, photo: PendingPhoto) -> list[int]:
-    """The words a stored photo is filed under (its features stored if new); blocking."""
-    features = stored_features(data_dir, photo.file_path)
-    if features is None:
-        return []
-    return descriptor_words(features.descriptors, STORED_DESCRIPTORS)
 
 
 async def reindex(
@@ -485,7 +341,7 @@ async def reindex(
             photos = await uow.photo_search.unindexed(after, batch)
         if not photos:
             return done
-        words = [await asyncio.to_thread(_stored_words, data_dir, p) for p in photos]
+        words = [await asyncio.to_thread(stored_words, data_dir, p.file_path) for p in photos]
         async with uows() as uow:
             for photo, filed in zip(photos, words, strict=True):
                 chunks = fingerprint_chunks(Fingerprint.parse(photo.fingerprint))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.photos.store import FEATURES_SUFFIX
+from bot.photos.store import FEATURE_SUFFIXES
 from bot.state_codec import paths_in
 from storage.uow import UnitOfWork
 
@@ -34,7 +34,7 @@ def _sweep(data_dir: Path, referenced: set[str], older_than: float) -> tuple[int
     if not root.is_dir():
         return 0, 0
     deleted = freed = 0
-    # Local features (`<sha256>.lf`) live and die with the original beside them.
+    # Local features (`<sha256>.lf`, `.ld`) live and die with the original beside them.
     kept_stems = {relative.rsplit(".", 1)[0] for relative in referenced}
     for path in root.rglob("*"):
         if not path.is_file():
@@ -47,7 +47,7 @@ def _sweep(data_dir: Path, referenced: set[str], older_than: float) -> tuple[int
         # Age protects drafts in progress: their photos are stored before the visit is saved.
         if relative in referenced or stat.st_mtime >= older_than:
             continue
-        if path.suffix == FEATURES_SUFFIX and relative.rsplit(".", 1)[0] in kept_stems:
+        if path.suffix in FEATURE_SUFFIXES and relative.rsplit(".", 1)[0] in kept_stems:
             continue
         path.unlink(missing_ok=True)
         deleted += 1

@@ -23,17 +23,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.domain.visits import DraftLocation, DraftPhoto, VisitDraft
 from bot.evidence import REUSE_DISTANCE
+from bot.offload import Offload
 from bot.photos import Fingerprint, GeoPoint, process_photo
 from bot.photos.search_keys import fingerprint_chunks
 from bot.photos.synthetic import camera_jpeg, make_scene
 from bot.runtime import rulebook_from
+from bot.services.archive_queue import ArchiveSearch
 from bot.services.archive_search import (
-    ArchiveSearch,
     SearchRules,
     reindex,
     search_visit,
     within,
 )
+from bot.services.archive_worker import open_worker
 from bot.services.housekeeping import _sweep
 from bot.services.visits import save_visit
 from storage.db import SessionFactory
@@ -94,8 +96,9 @@ async def _reuse_flags(sessions: SessionFactory, visit_id: int) -> list[dict[str
         return [dict(n) for n in rows]
 
 
+@pytest.mark.parametrize("where", ["in the bot", "in the worker process"])
 async def test_a_cropped_copy_is_flagged_after_the_save_with_the_other_visit_named(
-    sessions: SessionFactory, settings: Settings, uows: Uows
+    sessions: SessionFactory, settings: Settings, uows: Uows, where: str
 ) -> None:
     scene = make_scene(41, (1024, 768))
     original = await _save(uows, settings, await _helper(sessions, "王建國", "李家"), scene, "a")
@@ -105,20 +108,28 @@ async def test_a_cropped_copy_is_flagged_after_the_save_with_the_other_visit_nam
     # Nobody searched after the saves (no bot running): the catch-up does it later.
     # (Photos carry the real time they were stored at.)
     later = datetime.now(UTC) + timedelta(minutes=10)
-    search = ArchiveSearch(uows, _rules(settings), lambda: later)
-    assert await search.catch_up() == 2
-    assert await _reuse_flags(sessions, original) == []
-    (flag,) = await _reuse_flags(sessions, copy)
-    assert flag["stage"] == "geometric" and flag["other_visit_id"] == original
-    assert (flag["other_helper"], flag["other_household"]) == ("王建國", "李家")
-    assert 20 <= flag["crop_percent"] <= 35 and flag["inliers"] >= 10
-    async with sessions() as session:
-        pending = await session.scalar(
-            select(func.count()).select_from(Photo).where(Photo.searched_at.is_(None))
-        )
-    assert pending == 0
-    assert await search.catch_up() == 0  # nothing left, nothing flagged twice
-    assert len(await _reuse_flags(sessions, copy)) == 1
+    worker = None
+    if where == "in the worker process":
+        # As the bot runs it: the search, queries included, in a child with its own engine.
+        setup = (settings.effective_database_url, _rules(settings), "WARNING")
+        worker = Offload("process", setup=open_worker, setup_args=setup)
+    search = ArchiveSearch(uows, _rules(settings), lambda: later, worker)
+    try:
+        assert await search.catch_up() == 2
+        assert await _reuse_flags(sessions, original) == []
+        (flag,) = await _reuse_flags(sessions, copy)
+        assert flag["stage"] == "geometric" and flag["other_visit_id"] == original
+        assert (flag["other_helper"], flag["other_household"]) == ("王建國", "李家")
+        assert 20 <= flag["crop_percent"] <= 35 and flag["inliers"] >= 10
+        async with sessions() as session:
+            pending = await session.scalar(
+                select(func.count()).select_from(Photo).where(Photo.searched_at.is_(None))
+            )
+        assert pending == 0
+        assert await search.catch_up() == 0  # nothing left, nothing flagged twice
+        assert len(await _reuse_flags(sessions, copy)) == 1
+    finally:
+        await search.close()
 
 
 @pytest.mark.parametrize("alteration", ["resized", "cropped"])
@@ -355,11 +366,11 @@ async def test_reindex_files_older_photos_in_batches_and_resumes(
 def test_the_photo_sweep_keeps_features_while_their_original_is_kept(tmp_path: Path) -> None:
     kept = tmp_path / "photos" / "ab" / "cd"
     kept.mkdir(parents=True)
-    for name in ("abcd1.jpg", "abcd1.lf", "abcd2.lf"):
+    for name in ("abcd1.jpg", "abcd1.lf", "abcd1.ld", "abcd2.lf", "abcd2.ld"):
         (kept / name).write_bytes(b"x")
     deleted, _ = _sweep(tmp_path, {"photos/ab/cd/abcd1.jpg"}, older_than=time.time() + 60)
-    assert deleted == 1
-    assert sorted(p.name for p in kept.iterdir()) == ["abcd1.jpg", "abcd1.lf"]
+    assert deleted == 2
+    assert sorted(p.name for p in kept.iterdir()) == ["abcd1.jpg", "abcd1.ld", "abcd1.lf"]
 
 
 async def test_the_fingerprint_lookup_joins_only_the_photos_the_rule_can_flag(

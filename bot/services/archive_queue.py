@@ -1,0 +1,127 @@
+"""When the archive search runs: soon after each save, again after a failure, and in a
+periodic catch-up; in the bot's search worker process, or in the bot itself.
+
+What a search does is bot.services.archive_search; where its worker runs, bot.offload and
+bot.services.archive_worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from bot.offload import Offload
+from bot.services.archive_search import SearchRules, UnitsOfWork, search_visit, why_failed
+from bot.services.archive_worker import search_in_worker
+
+log = logging.getLogger(__name__)
+
+
+class ArchiveSearch:
+    """Runs the search after each save in the background, and catches up on missed ones."""
+
+    def __init__(
+        self,
+        uows: UnitsOfWork,
+        rules: SearchRules,
+        clock: Callable[[], datetime],
+        worker: Offload | None = None,
+    ) -> None:
+        """With a `worker` (bot.services.archive_worker) searches run there, else in here."""
+        self._uows = uows
+        self._rules = rules
+        self._clock = clock
+        self._worker = worker
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._running: set[int] = set()
+        # Verification is CPU work: one search at a time keeps the bot responsive.
+        self._one = asyncio.Lock()
+        # Searches waiting to try again; shutting down cancels them (the catch-up remains).
+        self._waiting: set[asyncio.Task[None]] = set()
+        # Shutting down: searches still queued are left to the catch-up of the next start.
+        self._closing = False
+
+    def schedule(self, visit_id: int) -> None:
+        """Search for a just-committed visit's photos soon, without making anyone wait."""
+        task = asyncio.get_running_loop().create_task(
+            self._run(visit_id, self._rules.retry_delays)
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, visit_id: int, delays: Sequence[float]) -> None:
+        if visit_id in self._running:
+            return
+        self._running.add(visit_id)
+        try:
+            for attempt in range(1, len(delays) + 2):
+                try:
+                    async with self._one:
+                        if self._closing:
+                            return  # its photos stay unsearched: the catch-up finds them
+                        await self._search(visit_id)
+                    return
+                except Exception as error:
+                    if attempt > len(delays):
+                        # No personal data here: the visit id is what the office can look up.
+                        log.error(
+                            "archive search of visit %s failed %d time(s), last: %s; its "
+                            "photos stay unsearched for the catch-up job",
+                            visit_id,
+                            attempt,
+                            why_failed(error),
+                        )
+                        return
+                    delay = delays[attempt - 1]
+                    log.warning(
+                        "archive search of visit %s failed (attempt %d): %s; again in %.0f s",
+                        visit_id,
+                        attempt,
+                        why_failed(error),
+                        delay,
+                    )
+                await self._pause(delay)
+        finally:
+            self._running.discard(visit_id)
+
+    async def _search(self, visit_id: int) -> int:
+        if self._worker is not None:
+            added: int = await self._worker.run(search_in_worker, visit_id, self._clock())
+            return added
+        return await search_visit(self._uows, visit_id, self._rules, self._clock())
+
+    async def _pause(self, seconds: float) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._waiting.add(task)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            if task is not None:
+                self._waiting.discard(task)
+
+    async def catch_up(self) -> int:
+        """Search visits saved a while ago whose search never ran or failed; how many."""
+        before = self._clock() - self._rules.grace
+        async with self._uows() as uow:
+            visits = await uow.photo_search.unsearched_visits(before, self._rules.batch)
+        for visit_id in visits:
+            # One attempt each: the job itself comes round again.
+            await self._run(visit_id, ())
+        return len(visits)
+
+    async def drain(self) -> None:
+        """Wait for the searches in flight, retries included (in tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        """At shutdown: finish the search running, leave the queued ones to the catch-up."""
+        self._closing = True
+        for task in list(self._waiting):
+            task.cancel()
+        await self.drain()
+        if self._worker is not None:
+            await self._worker.close()
