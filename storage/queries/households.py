@@ -30,13 +30,18 @@ class HouseholdQueries:
 
     async def paired_with_days(self, helper_id: int, period: int) -> list[PairedRow]:
         """The helper's currently paired households, by village and name, with visit days."""
-        # Distinct local days with a visit by anyone: the quota is the household's.
+        # Distinct local days with a visit by anyone: the quota is the household's. Only the
+        # helper's households are counted: the grouped subquery is not narrowed by the join,
+        # and would otherwise count the month of the whole county for each /visit.
+        mine = select(Pairing.household_id).where(
+            Pairing.helper_id == helper_id, Pairing.ended_on.is_(None)
+        )
         days = (
             select(
                 Visit.household_id,
                 func.count(func.distinct(Visit.local_day)).label("days"),
             )
-            .where(Visit.period == period)
+            .where(Visit.period == period, Visit.household_id.in_(mine))
             .group_by(Visit.household_id)
             .subquery()
         )
