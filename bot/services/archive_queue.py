@@ -12,9 +12,18 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from bot.evidence import Flag
 from bot.offload import Offload
-from bot.services.archive_search import SearchRules, UnitsOfWork, search_visit, why_failed
-from bot.services.archive_worker import search_in_worker
+from bot.services.archive_search import (
+    Filing,
+    SearchRules,
+    UnitsOfWork,
+    file_photos,
+    record,
+    search_visit,
+    why_failed,
+)
+from bot.services.archive_worker import look_in_worker, prepare_in_worker
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +96,16 @@ class ArchiveSearch:
             self._running.discard(visit_id)
 
     async def _search(self, visit_id: int) -> int:
-        if self._worker is not None:
-            added: int = await self._worker.run(search_in_worker, visit_id, self._clock())
-            return added
-        return await search_visit(self._uows, visit_id, self._rules, self._clock())
+        now = self._clock()
+        if self._worker is None:
+            return await search_visit(self._uows, visit_id, self._rules, now)
+        # The same steps as search_visit: reading and computing in the worker, writing here.
+        filing: Filing | None = await self._worker.run(prepare_in_worker, visit_id)
+        if filing is None:
+            return 0
+        await file_photos(self._uows, filing, now)
+        copies: list[tuple[int, Flag]] = await self._worker.run(look_in_worker, filing, now)
+        return await record(self._uows, filing, copies, now)
 
     async def _pause(self, seconds: float) -> None:
         task = asyncio.current_task()

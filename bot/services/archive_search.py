@@ -165,6 +165,18 @@ def _named(flag: Flag, prior: PriorPhoto) -> Flag:
     return Flag(flag.kind, flag.reason, {**flag.numbers, **prior_names(prior)})
 
 
+@dataclass
+class Filing:
+    """A saved visit's photos with their words, ready to be filed in the index."""
+
+    visit_id: int
+    probes: list[_Probe]
+
+    @property
+    def photos(self) -> list[PendingPhoto]:
+        return [p.photo for p in self.probes]
+
+
 async def search_visit(uows: UnitsOfWork, visit_id: int, rules: SearchRules, now: datetime) -> int:
     """File a saved visit's photos in the index, search the archive, flag copies; how many.
 
@@ -172,25 +184,51 @@ async def search_visit(uows: UnitsOfWork, visit_id: int, rules: SearchRules, now
     naming the earlier one, whichever of the two searches finds the pair: a search that runs
     late (it failed and was retried, or it waited behind another) may find a copy saved and
     filed after its own visit, and then flags that copy.
+
+    Four steps; the search worker (bot.services.archive_worker) does the first and third,
+    which only read, and the bot the two that write, so that a process of the lowest
+    priority never holds SQLite's write lock while it waits for a core.
     """
+    filing = await prepare(uows, visit_id, rules)
+    if filing is None:
+        return 0
+    await file_photos(uows, filing, now)
+    copies = await look(uows, filing, rules, now)
+    return await record(uows, filing, copies, now)
+
+
+async def prepare(uows: UnitsOfWork, visit_id: int, rules: SearchRules) -> Filing | None:
+    """Read a saved visit's photos and work out their words (None: the visit has none)."""
     async with uows() as uow:
         photos = await uow.photo_search.of_visit(visit_id)
     if not photos:
-        return 0
+        return None
     probes = [_Probe(i, p, [], []) for i, p in enumerate(photos)]
     for probe in probes:
         words = await asyncio.to_thread(read_words, rules.data_dir, probe.photo.file_path)
         if words is not None:
             probe.words, probe.query_words = words.stored, words.query
+    return Filing(visit_id, probes)
+
+
+async def file_photos(uows: UnitsOfWork, filing: Filing, now: datetime) -> None:
+    """File the photos under their chunks and words, and commit before anyone looks."""
     async with uows() as uow:
-        for probe in probes:
+        for probe in filing.probes:
             photo = probe.photo
             await uow.photo_search.add_chunks(
                 photo.photo_id, fingerprint_chunks(Fingerprint.parse(photo.fingerprint))
             )
             await uow.photo_search.add_words(photo.photo_id, probe.words)
-        await uow.photo_search.mark_indexed([p.photo_id for p in photos], now)
+        await uow.photo_search.mark_indexed([p.photo_id for p in filing.photos], now)
         await uow.commit()
+
+
+async def look(
+    uows: UnitsOfWork, filing: Filing, rules: SearchRules, now: datetime
+) -> list[tuple[int, Flag]]:
+    """Search the archive for the filed photos; the flags to add, by visit (reads only)."""
+    visit_id, photos, probes = filing.visit_id, filing.photos, filing.probes
     # Filed and committed: from here on a concurrent save of the same picture sees ours.
     copies: list[tuple[int, Flag]] = []
     async with uows() as uow:
@@ -269,6 +307,14 @@ async def search_visit(uows: UnitsOfWork, visit_id: int, rules: SearchRules, now
                 prior = prior_of(own_row)
                 flag = geometric_reuse_flag(index_of[found.row.photo_id], prior, found.match)
                 copies.append((found.row.visit_id, _named(flag, prior)))
+    return copies
+
+
+async def record(
+    uows: UnitsOfWork, filing: Filing, copies: list[tuple[int, Flag]], now: datetime
+) -> int:
+    """Add the flags not added meanwhile and mark the photos searched; how many were added."""
+    visit_id, photos = filing.visit_id, filing.photos
     added = 0
     async with uows() as uow:
         for target in sorted({v for v, _ in copies}):
