@@ -195,7 +195,7 @@ def test_logs_never_show_the_token(
     monkeypatch.setattr(logging.root, "handlers", [])
     monkeypatch.setattr(logging.root, "level", logging.root.level)
     redaction.add_secret("4242:SHORT", token=True)
-    cli._configure_logging("INFO")
+    redaction.configure_logging("INFO")
     log = logging.getLogger("telegram.ext.Updater")
     log.info("POST %s", f"https://api.telegram.org/bot{TOKEN}/getUpdates")
     try:
