@@ -11,23 +11,15 @@ the best similarity alignment. Method and calibration: docs/photos.md.
 from __future__ import annotations
 
 import math
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image
 
-from bot.photos.features import (
-    DENSE_POINTS,
-    Grey,
-    LocalFeatures,
-    features_of_grey,
-    prepare_grey,
-)
+from bot.evidence.sides import Pixels, Side
+from bot.photos.features import Grey, LocalFeatures
 
 # Matches agreeing on one transform needed before the pixels are compared at all.
 MIN_INLIERS = 10
@@ -342,84 +334,6 @@ def _judge_transform(
     )
 
 
-_T = TypeVar("_T")
-# What a picture's comparisons share: its grey levels and dense features, worked out once per
-# picture however many candidates it is compared with (an archive search verifies up to eight).
-# Held only while the picture itself is: the entries go when the Image object does. (Images
-# compare by content and cannot be hashed, so they are known by identity.)
-_WORKED: dict[int, dict[str, Any]] = {}
-_WORKED_LOCK = threading.Lock()
-
-
-def _forget(key: int) -> None:
-    with _WORKED_LOCK:
-        _WORKED.pop(key, None)
-
-
-def _once(picture: Image.Image, key: str, make: Callable[[], _T]) -> _T:
-    """`make()` for this picture, computed on its first use (deterministic, so shareable)."""
-    with _WORKED_LOCK:
-        known = _WORKED.get(id(picture), {})
-        if key in known:
-            value: _T = known[key]
-            return value
-    value = make()
-    if isinstance(value, np.ndarray):
-        value.setflags(write=False)  # shared between comparisons: nobody may change it
-    with _WORKED_LOCK:
-        if id(picture) not in _WORKED:
-            _WORKED[id(picture)] = {}
-            weakref.finalize(picture, _forget, id(picture))
-        _WORKED[id(picture)][key] = value
-    return value
-
-
-# A picture's pixels, or how to get them: read only when a comparison needs them.
-Pixels = Image.Image | Callable[[], Image.Image]
-
-
-class _Side:
-    """One picture of a comparison: what is known of it, the rest worked out on first use."""
-
-    def __init__(self, pixels: Pixels, dense: LocalFeatures | None) -> None:
-        self._pixels = pixels
-        self._dense = dense
-
-    def image(self) -> Image.Image:
-        if not isinstance(self._pixels, Image.Image):
-            self._pixels = self._pixels()
-        return self._pixels
-
-    def grey(self) -> Grey:
-        image = self.image()
-        return _once(image, "grey", lambda: prepare_grey(image))
-
-    def shape(self) -> tuple[int, int]:
-        """(height, width) of the grey image the features refer to."""
-        if self._dense is not None:
-            return self._dense.height, self._dense.width
-        height, width = self.grey().shape
-        return height, width
-
-    def dense(self) -> LocalFeatures:
-        if self._dense is None:
-            grey = self.grey()
-            self._dense = _once(
-                self.image(), "dense", lambda: features_of_grey(grey, DENSE_POINTS)
-            )
-        return self._dense
-
-    def flipped(self) -> Grey:
-        grey = self.grey()
-        return _once(self.image(), "flipped", lambda: np.ascontiguousarray(grey[:, ::-1]))
-
-    def dense_flipped(self) -> LocalFeatures:
-        image = self.image()
-        return _once(
-            image, "dense flipped", lambda: features_of_grey(self.flipped(), DENSE_POINTS)
-        )
-
-
 def assess(
     a: LocalFeatures,
     b: LocalFeatures,
@@ -430,7 +344,7 @@ def assess(
     b_dense: LocalFeatures | None = None,
 ) -> GeometricMatch | str:
     """Like `verify`, but say why when the photos are not the same picture."""
-    side_a, side_b = _Side(a_pixels, a_dense), _Side(b_pixels, b_dense)
+    side_a, side_b = Side(a_pixels, a_dense), Side(b_pixels, b_dense)
     reasons: list[str] = []
     # Stored features first: cheap, and enough for most copies.
     if (a.height, a.width) == side_a.shape() and (b.height, b.width) == side_b.shape():

@@ -164,7 +164,7 @@ def test_inspect_compares_two_files(tmp_path: Path) -> None:
 def test_a_picture_compared_again_gives_the_same_answer_and_its_work_goes_with_it() -> None:
     import gc
 
-    from bot.evidence import geometric
+    from bot.evidence import sides
 
     name, image = _picture(0)
     _, other = _picture(1)
@@ -178,7 +178,7 @@ def test_a_picture_compared_again_gives_the_same_answer_and_its_work_goes_with_i
         original.copy(), copy.copy()
     )
     known = id(original)
-    assert known in geometric._WORKED
+    assert known in sides._WORKED
     del original, copy
     gc.collect()
-    assert known not in geometric._WORKED
+    assert known not in sides._WORKED
