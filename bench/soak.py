@@ -7,8 +7,9 @@ and now and then sends a reminder stage with `/remind`; members of the public fi
 complaints. Everyone acts at a brisk human pace. Every step waits for the bot's answer.
 
 Reported: steps per second, p50/p99 step latency, the bot's resident memory sampled over the
-run and its slope after a warm-up (flat means no leak), and errors: steps the bot never
-answered, error-handler log lines, and Bot API calls the emulator rejected.
+run and its slope after a warm-up (flat means no leak), the same for the bot's archive-search
+worker process, and errors: steps the bot never answered, error-handler log lines, and Bot
+API calls the emulator rejected.
 
     python -m bench.soak [--quick] [--minutes N] [--helpers N] [--fault-rate R]
 """
@@ -24,19 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.proc import children_rss_mb, rss_mb
 from bench.soak_workload import FIRST_PUBLIC, JSON, OFFICE, PUBLIC, WAIT, Tally, Workload, seed
 from emulator.client import ControlClient
 from emulator.processes import BotProcess, EmulatorProcess, bot_env
-
-
-def _rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 def _slope_per_hour(samples: list[tuple[float, float]]) -> float:
@@ -59,7 +51,7 @@ async def _run(
     seconds: float,
     sample_every: float,
     pace: float,
-) -> tuple[Tally, list[tuple[float, float]], float]:
+) -> tuple[Tally, list[tuple[float, float]], list[tuple[float, float]], float]:
     async with ControlClient(control_url, timeout=WAIT + 30) as control:
         people = [*households, OFFICE, *range(FIRST_PUBLIC, FIRST_PUBLIC + PUBLIC)]
         for uid in people:
@@ -67,15 +59,20 @@ async def _run(
         started = time.monotonic()
         work = Workload(control, households, started + seconds, seed=14, pace=pace)
         samples: list[tuple[float, float]] = []
+        # The archive search's worker process, started with the first saved photo.
+        worker: list[tuple[float, float]] = []
 
         done = asyncio.Event()
 
         async def sample() -> None:
             while not done.is_set():
                 pid = bot.proc.pid if bot.proc else None
-                rss = _rss_mb(pid) if pid else None
-                if rss is not None:
+                rss = rss_mb(pid) if pid else None
+                if rss is not None and pid:
                     samples.append((time.monotonic() - started, rss))
+                    children = children_rss_mb(pid)
+                    if children:
+                        worker.append((time.monotonic() - started, children))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(done.wait(), sample_every)
 
@@ -86,7 +83,7 @@ async def _run(
         elapsed = time.monotonic() - started
         done.set()
         await sampler
-        return work.tally, samples, elapsed
+        return work.tally, samples, worker, elapsed
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -141,7 +138,7 @@ def main() -> None:
         # A loaded machine can take a minute or more to start the bot: that is not the soak.
         bot.start(emulator.control_url, ready_timeout=300)
         try:
-            tally, samples, elapsed = asyncio.run(
+            tally, samples, worker, elapsed = asyncio.run(
                 _run(emulator.control_url, households, bot, seconds, sample_every, args.pace)
             )
             alive = bot.proc is not None and bot.proc.poll() is None
@@ -164,6 +161,9 @@ def main() -> None:
     first = steady[0][1] if steady else 0.0
     last = steady[-1][1] if steady else 0.0
     peak = max((m for _, m in samples), default=0.0)
+    worker_steady = [s for s in worker if s[0] >= elapsed * 0.2]
+    worker_slope = _slope_per_hour(worker_steady)
+    worker_last = worker_steady[-1][1] if worker_steady else 0.0
     errors = len(tally.failures) + handler_errors + sum(rejected.values()) + (0 if alive else 1)
 
     print(f"ran {elapsed / 60:.1f} min with {helpers} helpers, 1 office user, {PUBLIC} public")
@@ -172,6 +172,10 @@ def main() -> None:
     print(
         f"bot RSS: {first:.1f} MB after warm-up -> {last:.1f} MB at the end, peak {peak:.1f} MB,"
         f" slope {slope:+.1f} MB/hour over {len(steady)} samples"
+    )
+    print(
+        f"search worker RSS: {worker_last:.1f} MB at the end, slope {worker_slope:+.1f} MB/hour"
+        f" over {len(worker_steady)} samples"
     )
     # The shape tells a leak (a straight line) from an allocator settling (a curve that flattens).
     tenths = samples if len(samples) < 10 else [samples[len(samples) * i // 10] for i in range(10)]
@@ -196,6 +200,14 @@ def main() -> None:
             "MB/h",
             "< 20 (runs of 10 min or more)" if long_enough else "info",
             slope < 20 or not long_enough,
+        ),
+        _figure("worker_rss_end_mb", round(worker_last, 1), "MB", "info", True),
+        _figure(
+            "worker_rss_slope_mb_per_hour",
+            round(worker_slope, 2),
+            "MB/h",
+            "< 20 (runs of 10 min or more)" if long_enough else "info",
+            worker_slope < 20 or not long_enough,
         ),
         _figure("errors", errors, "count", "== 0", errors == 0),
     ]
