@@ -185,7 +185,7 @@ async def _release_memory(context: BotContext) -> None:
 async def _archive_catch_up(context: BotContext) -> None:
     """Search the archive for photos of visits whose search after the save never ran."""
     runtime: Runtime = context.application.bot_data[RUNTIME_KEY]
-    await runtime.archive.catch_up()
+    await runtime.archive.catch_up(wait=False)
 
 
 @asynccontextmanager

@@ -72,12 +72,13 @@ def _start_child(
     # Ctrl-C in a terminal reaches the whole process group: the bot shuts down in order and
     # stops the child itself, which must not die mid-task before that.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _lower_priority(niceness)
+    priority = _lower_priority(niceness)
     threading.Thread(
         target=_watch_parent, args=(parent,), name="parent-watch", daemon=True
     ).start()
     if setup is not None:
-        setup(*setup_args)
+        setup(*setup_args)  # may set up logging: report after it
+    log.info("background worker process %d started at %s priority", os.getpid(), priority)
 
 
 class Offload:

@@ -54,9 +54,10 @@ class ArchiveSearch:
 
     def schedule(self, visit_id: int) -> None:
         """Search for a just-committed visit's photos soon, without making anyone wait."""
-        task = asyncio.get_running_loop().create_task(
-            self._run(visit_id, self._rules.retry_delays)
-        )
+        self._spawn(visit_id, self._rules.retry_delays)
+
+    def _spawn(self, visit_id: int, delays: Sequence[float]) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(visit_id, delays))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -117,15 +118,26 @@ class ArchiveSearch:
             if task is not None:
                 self._waiting.discard(task)
 
-    async def catch_up(self) -> int:
-        """Search visits saved a while ago whose search never ran or failed; how many."""
+    async def catch_up(self, *, wait: bool = True) -> int:
+        """Search visits saved a while ago whose search never ran or failed; how many.
+
+        `wait=False` (the periodic job) queues them behind the searches in hand and returns:
+        a round that waited for a long queue would outlast the job's interval.
+        """
         before = self._clock() - self._rules.grace
         async with self._uows() as uow:
             visits = await uow.photo_search.unsearched_visits(before, self._rules.batch)
         for visit_id in visits:
             # One attempt each: the job itself comes round again.
-            await self._run(visit_id, ())
+            if wait:
+                await self._run(visit_id, ())
+            else:
+                self._spawn(visit_id, ())
         return len(visits)
+
+    def pending(self) -> int:
+        """Searches queued or running (retries waiting included)."""
+        return len(self._tasks)
 
     async def drain(self) -> None:
         """Wait for the searches in flight, retries included (in tests)."""

@@ -1,8 +1,6 @@
-"""The archive search's CPU work on photo files: blocking functions run through bot.offload.
-
-Only paths, flags and numbers go in and come out, never people's names, so the work may run
-in a child process (module-level functions and frozen values pickle).
-"""
+"""The archive search's CPU work on photo files: blocking functions the search runs off its
+event loop, in the bot or in its worker process. Only paths, flags and numbers go in and
+come out."""
 
 from __future__ import annotations
 

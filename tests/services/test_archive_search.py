@@ -132,6 +132,25 @@ async def test_a_cropped_copy_is_flagged_after_the_save_with_the_other_visit_nam
         await search.close()
 
 
+async def test_the_periodic_catch_up_queues_its_searches_and_returns(
+    sessions: SessionFactory, settings: Settings, uows: Uows
+) -> None:
+    scene = make_scene(41, (1024, 768))
+    original = await _save(uows, settings, await _helper(sessions, "王建國", "李家"), scene, "a")
+    copy = await _save(
+        uows, settings, await _helper(sessions, "張三", "趙家"), _cropped(scene, 0.15), "b"
+    )
+    later = datetime.now(UTC) + timedelta(minutes=10)
+    search = ArchiveSearch(uows, _rules(settings), lambda: later)
+    # The job's round returns with both visits queued, not searched.
+    assert await search.catch_up(wait=False) == 2
+    assert search.pending() == 2
+    await search.drain()
+    assert search.pending() == 0
+    (flag,) = await _reuse_flags(sessions, copy)
+    assert flag["other_visit_id"] == original
+
+
 @pytest.mark.parametrize("alteration", ["resized", "cropped"])
 @pytest.mark.parametrize("original_searched_first", [True, False])
 async def test_the_flag_goes_on_the_later_visit_whichever_search_runs_first(
