@@ -17,12 +17,13 @@ from sqlalchemy.exc import ArgumentError
 from bot.domain.appraisal import DEFAULT_GRADES, DEFAULT_WEIGHTS, parse_thresholds, parse_weights
 from bot.domain.households import DEFAULT_ASSISTANCE_TYPES, DEFAULT_POLICIES
 from bot.domain.reminders import DEFAULT_SCHEDULE, parse_quiet_hours, parse_schedule
-from bot.offload import MODES as OFFLOAD_MODES
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 SUPPORTED_LANGUAGES = ("zh-CN", "en")
 DEFAULT_ID_HASH_KEY = "bangfu-change-this-key"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Where the archive search runs: its own process of the lowest priority, or the bot's threads.
+ARCHIVE_SEARCH_MODES = ("process", "thread")
 # The database drivers bangfu installs; any other driver fails at the first connection.
 SQLITE_DRIVER = "sqlite+aiosqlite"
 POSTGRES_DRIVER = "postgresql+asyncpg"
@@ -365,7 +366,7 @@ class Settings(BaseSettings):
     @classmethod
     def _archive_search(cls, value: str) -> str:
         mode = value.strip().lower()
-        if mode not in OFFLOAD_MODES:
+        if mode not in ARCHIVE_SEARCH_MODES:
             raise ValueError(
                 f"must be 'process' (a child process of lower priority) or 'thread' (inside "
                 f"the bot), not {value!r}"

@@ -1,4 +1,4 @@
-"""CPU-heavy background work off the bot's event loop: in a child process, or in threads.
+"""CPU-heavy background work in a child process of the lowest priority.
 
 Why a process: the archive search spends about a quarter of a second of CPU on every saved
 photo (local features, search words, geometric verification, its queries). In the bot's own
@@ -26,14 +26,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Final, Literal, TypeVar
+from typing import Final, TypeVar
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-OffloadMode = Literal["process", "thread"]
-MODES: Final[tuple[OffloadMode, ...]] = ("process", "thread")
 # Niceness of the child: with the bot at 0 it gets about a tenth of a busy core, and all of
 # an idle one.
 CHILD_NICENESS: Final = 10
@@ -82,20 +80,16 @@ def _start_child(
 
 
 class Offload:
-    """Runs blocking functions away from the event loop, in a child process or in threads."""
+    """Runs blocking functions in a child process that only takes the CPU others leave."""
 
     def __init__(
         self,
-        mode: OffloadMode = "thread",
         *,
         setup: Callable[..., None] | None = None,
         setup_args: tuple[object, ...] = (),
         niceness: int = CHILD_NICENESS,
     ) -> None:
         """`setup(*setup_args)` runs once in each new child, before its first task."""
-        if mode not in MODES:
-            raise ValueError(f"unknown offload mode {mode!r}")
-        self.mode: OffloadMode = mode
         self._niceness = niceness
         self._setup = setup
         self._setup_args = setup_args
@@ -112,9 +106,7 @@ class Offload:
         return self._pool
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
-        """fn(*args) off the event loop; fn and args must be picklable in process mode."""
-        if self.mode == "thread":
-            return await asyncio.to_thread(fn, *args)
+        """fn(*args) in the child; fn, args and the result must pickle."""
         pool = self._child()
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)

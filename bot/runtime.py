@@ -88,7 +88,6 @@ class Runtime:
         worker = None
         if self.settings.archive_search == "process":
             worker = Offload(
-                "process",
                 setup=open_worker,
                 setup_args=(
                     self.settings.effective_database_url,

@@ -33,14 +33,8 @@ def _wait_gone(pid: int, seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
-async def test_thread_mode_runs_in_this_process() -> None:
-    offload = Offload("thread")
-    assert await offload.run(os.getpid) == os.getpid()
-    await offload.close()
-
-
 async def test_process_mode_runs_in_a_child_that_only_takes_idle_cpu() -> None:
-    offload = Offload("process")
+    offload = Offload()
     try:
         child = await offload.run(os.getpid)
         assert child != os.getpid()
@@ -52,7 +46,7 @@ async def test_process_mode_runs_in_a_child_that_only_takes_idle_cpu() -> None:
 
 
 async def test_a_child_that_died_is_replaced() -> None:
-    offload = Offload("process")
+    offload = Offload()
     try:
         first = await offload.run(os.getpid)
         os.kill(first, signal.SIGKILL)
@@ -73,7 +67,7 @@ import asyncio, os, sys, time
 from bot.offload import Offload
 
 async def main():
-    offload = Offload("process")
+    offload = Offload()
     print(await offload.run(os.getpid), flush=True)
     time.sleep(120)
 

@@ -122,13 +122,6 @@ class Source:
         return self._kept(DENSE_SUFFIX, DENSE_POINTS)
 
 
-def stored_features(
-    data_dir: Path, original_relpath: str, picture: Image.Image | None = None
-) -> LocalFeatures | None:
-    """The stored features of a photo, extracted and written first if missing."""
-    return Source(data_dir, original_relpath, picture).stored()
-
-
 def query_descriptors(picture: Image.Image, grey: Grey | None = None) -> list[LocalFeatures]:
     """Denser features of a photo being searched for, and of its mirror image (not stored)."""
     grey = prepare_grey(picture) if grey is None else grey

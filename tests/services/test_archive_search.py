@@ -96,15 +96,23 @@ async def _reuse_flags(sessions: SessionFactory, visit_id: int) -> list[dict[str
         return [dict(n) for n in rows]
 
 
-@pytest.mark.parametrize("where", ["in the bot", "in the worker process"])
-async def test_a_cropped_copy_is_flagged_after_the_save_with_the_other_visit_named(
-    sessions: SessionFactory, settings: Settings, uows: Uows, where: str
-) -> None:
+async def _original_and_cropped_copy(
+    sessions: SessionFactory, settings: Settings, uows: Uows
+) -> tuple[int, int]:
+    """Two helpers' visits: a photo, and later a 15 % crop of it; their ids."""
     scene = make_scene(41, (1024, 768))
     original = await _save(uows, settings, await _helper(sessions, "王建國", "李家"), scene, "a")
     copy = await _save(
         uows, settings, await _helper(sessions, "張三", "趙家"), _cropped(scene, 0.15), "b"
     )
+    return original, copy
+
+
+@pytest.mark.parametrize("where", ["in the bot", "in the worker process"])
+async def test_a_cropped_copy_is_flagged_after_the_save_with_the_other_visit_named(
+    sessions: SessionFactory, settings: Settings, uows: Uows, where: str
+) -> None:
+    original, copy = await _original_and_cropped_copy(sessions, settings, uows)
     # Nobody searched after the saves (no bot running): the catch-up does it later.
     # (Photos carry the real time they were stored at.)
     later = datetime.now(UTC) + timedelta(minutes=10)
@@ -112,7 +120,7 @@ async def test_a_cropped_copy_is_flagged_after_the_save_with_the_other_visit_nam
     if where == "in the worker process":
         # As the bot runs it: the search, queries included, in a child with its own engine.
         setup = (settings.effective_database_url, _rules(settings), "WARNING")
-        worker = Offload("process", setup=open_worker, setup_args=setup)
+        worker = Offload(setup=open_worker, setup_args=setup)
     search = ArchiveSearch(uows, _rules(settings), lambda: later, worker)
     try:
         assert await search.catch_up() == 2
@@ -135,11 +143,7 @@ async def test_a_cropped_copy_is_flagged_after_the_save_with_the_other_visit_nam
 async def test_the_periodic_catch_up_queues_its_searches_and_returns(
     sessions: SessionFactory, settings: Settings, uows: Uows
 ) -> None:
-    scene = make_scene(41, (1024, 768))
-    original = await _save(uows, settings, await _helper(sessions, "王建國", "李家"), scene, "a")
-    copy = await _save(
-        uows, settings, await _helper(sessions, "張三", "趙家"), _cropped(scene, 0.15), "b"
-    )
+    original, copy = await _original_and_cropped_copy(sessions, settings, uows)
     later = datetime.now(UTC) + timedelta(minutes=10)
     search = ArchiveSearch(uows, _rules(settings), lambda: later)
     # The job's round returns with both visits queued, not searched.
