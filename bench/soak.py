@@ -193,22 +193,9 @@ def main() -> None:
         _figure("step_p99", round(p99, 1), "ms", "info", True),
         _figure("rss_start_mb", round(first, 1), "MB", "info", True),
         _figure("rss_end_mb", round(last, 1), "MB", "info", True),
-        # Over a short run the slope is noise; it is judged from ten minutes on.
-        _figure(
-            "rss_slope_mb_per_hour",
-            round(slope, 2),
-            "MB/h",
-            "< 20 (runs of 10 min or more)" if long_enough else "info",
-            slope < 20 or not long_enough,
-        ),
+        _slope_figure("rss_slope_mb_per_hour", slope, long_enough),
         _figure("worker_rss_end_mb", round(worker_last, 1), "MB", "info", True),
-        _figure(
-            "worker_rss_slope_mb_per_hour",
-            round(worker_slope, 2),
-            "MB/h",
-            "< 20 (runs of 10 min or more)" if long_enough else "info",
-            worker_slope < 20 or not long_enough,
-        ),
+        _slope_figure("worker_rss_slope_mb_per_hour", worker_slope, long_enough),
         _figure("errors", errors, "count", "== 0", errors == 0),
     ]
     print(json.dumps({"bench": "soak", "figures": figures}, ensure_ascii=False))
@@ -216,6 +203,12 @@ def main() -> None:
 
 def _figure(name: str, value: float, unit: str, goal: str, met: bool) -> JSON:
     return {"name": name, "value": value, "unit": unit, "goal": goal, "met": met}
+
+
+def _slope_figure(name: str, slope: float, long_enough: bool) -> JSON:
+    # Over a short run the slope is noise; it is judged from ten minutes on.
+    goal = "< 20 (runs of 10 min or more)" if long_enough else "info"
+    return _figure(name, round(slope, 2), "MB/h", goal, slope < 20 or not long_enough)
 
 
 async def _stats(control_url: str) -> JSON:
