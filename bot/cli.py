@@ -25,6 +25,10 @@ from bot.preflight import StartupProblem, check_data_dir, check_database, prefli
 
 Handler = Callable[[Settings, argparse.Namespace], Awaitable[int] | int]
 
+# Subcommands that need neither the export kinds, the import nor the photo reindex: their
+# parsers are built without those (whose imports take more than two seconds together), so
+# that `bangfu run` starts and a bad setting is reported at once.
+_LEAN_COMMANDS = frozenset({"run", "db", "reminders"})
 # Subcommands that open the configured database: it is checked before they start.
 _DATABASE_COMMANDS = frozenset({"db", "import", "admin", "export", "reminders"})
 
@@ -250,8 +254,9 @@ def _cmd_photo_inspect(settings: Settings, args: argparse.Namespace) -> int:
     return run_inspect(args.files, as_json=bool(args.json))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every subcommand."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser of every subcommand (with `argv`, only what it can name)."""
+    lean = argv is not None and _command_of(argv) in _LEAN_COMMANDS
     parser = argparse.ArgumentParser(
         prog="bangfu", description="幫扶 pairing-assistance bot and its tools"
     )
@@ -320,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", metavar="FILE", help="where to write (default 帮扶手册_<name>_<id>.xlsx)"
     )
     handbook.set_defaults(handler=_cmd_export_handbook)
+    if lean:
+        return parser
     _add_export_kinds(export_sub)
 
     from bot.importing.cli import add_arguments as add_import_arguments
@@ -331,9 +338,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand a command line names: its first word that is not an option."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `bangfu` console script."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:

@@ -253,6 +253,39 @@ def test_every_argument_and_command_has_help() -> None:
     assert missing == []
 
 
+_IMPORTED = """
+import sys
+from bot.cli import build_parser
+build_parser(sys.argv[1:])
+print(sorted(m for m in ("bot.services.exports", "bot.importing.cli") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "imported"),
+    [
+        (["run"], "[]"),
+        (["--version", "db", "upgrade"], "[]"),
+        (["reminders", "--once"], "[]"),
+        (["export", "visits", "--out", "x.xlsx"], "['bot.importing.cli', 'bot.services.exports']"),
+        (["improt"], "['bot.importing.cli', 'bot.services.exports']"),  # the error lists all
+        ([], "['bot.importing.cli', 'bot.services.exports']"),
+    ],
+)
+def test_run_db_and_reminders_start_without_the_export_and_import_code(
+    argv: list[str], imported: str
+) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _IMPORTED, *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert out.stdout.strip() == imported
+
+
 def _help(*args: str) -> str:
     parser = cli.build_parser()
     out = io.StringIO()
