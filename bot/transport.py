@@ -1,8 +1,10 @@
 """python-telegram-bot's HTTP transport on aiohttp.
 
-The default transport (httpx) spends more CPU per Bot API call than everything else a visit
-update does; aiohttp, which the project already ships for the emulator, needs a fraction of
-it. Semantics follow PTB's own transport: the same timeouts and the same errors.
+The default transport (httpx) spent more CPU per Bot API call than everything else a visit
+update does, partly through a failed import on every request that installing sniffio has
+since removed (docs/reliability.md); aiohttp, which the project already ships for the
+emulator, needed a fraction of it. Semantics follow PTB's own transport: the same timeouts
+and the same errors.
 """
 
 from __future__ import annotations
