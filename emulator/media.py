@@ -54,7 +54,7 @@ def photo_variants(data: bytes) -> list[tuple[int, int, bytes]]:
     sides = sorted({min(side, longest) for side in PHOTO_SIDES}, reverse=True)
     out: list[tuple[int, int, bytes]] = []
     # Largest first, each smaller variant scaled from the previous one. The largest, which
-    # bots read, gets a bicubic filter; the previews a box filter, at a third of the cost: the
+    # bots read, gets a bicubic filter; the previews a box filter, at about half the cost: the
     # emulator stands in for Telegram's servers but shares the bot's cores in the tests and
     # benchmarks, where these previews were most of its CPU in a photo step (bench.ingest).
     scaled = img
