@@ -39,33 +39,23 @@ def _jpeg(img: Image.Image, quality: int = 87) -> bytes:
     return buf.getvalue()
 
 
-def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
-    """The size with its longest side `side`, the shape kept."""
-    width, height = size
-    if width >= height:
-        return side, max(1, round(height * side / width))
-    return max(1, round(width * side / height)), side
-
-
 def photo_variants(data: bytes) -> list[tuple[int, int, bytes]]:
     """(width, height, jpeg) for each size Telegram would keep, smallest first."""
     img = _open(data)
     longest = max(img.size)
     sides = sorted({min(side, longest) for side in PHOTO_SIDES}, reverse=True)
     out: list[tuple[int, int, bytes]] = []
-    # Largest first, each smaller variant scaled from the previous one. The largest, which
-    # bots read, gets a bicubic filter; the previews a box filter, at about half the cost: the
-    # emulator stands in for Telegram's servers but shares the bot's cores in the tests and
-    # benchmarks, where these previews were most of its CPU in a photo step (bench.ingest).
-    scaled = img
+    # Largest first, each smaller variant scaled in place from the previous one once that is
+    # encoded. The largest, which bots read, gets a bicubic filter; the previews a box filter,
+    # at about half the cost: the emulator stands in for Telegram's servers but shares the
+    # bot's cores in the tests and benchmarks, where these previews were most of its CPU in a
+    # photo step (bench.ingest).
     for target in sides:
-        if not out:
-            if target < longest:
-                scaled = scaled.copy()
-                scaled.thumbnail((target, target), Image.Resampling.BICUBIC, reducing_gap=2.0)
-        else:
-            scaled = scaled.resize(_fit(scaled.size, target), Image.Resampling.BOX)
-        out.append((scaled.width, scaled.height, _jpeg(scaled)))
+        if out:
+            img.thumbnail((target, target), Image.Resampling.BOX, reducing_gap=None)
+        else:  # leaves a photo no larger than Telegram keeps as it is
+            img.thumbnail((target, target), Image.Resampling.BICUBIC, reducing_gap=2.0)
+        out.append((img.width, img.height, _jpeg(img)))
     return out[::-1]
 
 
