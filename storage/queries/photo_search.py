@@ -71,6 +71,36 @@ def _archive_select() -> Select[*tuple[Any, ...]]:
     )
 
 
+def _fingerprint_selects() -> dict[tuple[bool, bool], Select[*tuple[Any, ...]]]:
+    """The fingerprint stage's statements, by (narrow, excluding a visit), built once.
+
+    Parameters: sha256, chunks (a list) and, when excluding, exclude_visit. Building them on
+    every save cost SQLAlchemy about as much CPU as running them.
+    """
+    ids = select(PhotoHashChunk.photo_id).where(
+        PhotoHashChunk.chunk.in_(bindparam("chunks", expanding=True))
+    )
+    same = select(Photo.id).where(Photo.sha256 == bindparam("sha256", type_=Photo.sha256.type))
+    shared = Photo.id.in_(ids.union(same).scalar_subquery())
+    other = Photo.visit_id != bindparam("exclude_visit", type_=Integer)
+    narrow: Select[*tuple[Any, ...]] = select(Photo.id, Photo.sha256, Photo.fingerprint).where(
+        shared
+    )
+    wide = _archive_select().where(shared)
+    return {
+        (True, False): narrow,
+        (True, True): narrow.where(other),
+        (False, False): wide,
+        (False, True): wide.where(other),
+    }
+
+
+_BY_FINGERPRINT = _fingerprint_selects()
+_ARCHIVE_PHOTOS = (
+    _archive_select().where(Photo.id.in_(bindparam("ids", expanding=True))).order_by(Photo.id)
+)
+
+
 class PhotoSearchQueries:
     """Queries over the photo search index, in one unit of work's session."""
 
@@ -106,21 +136,18 @@ class PhotoSearchQueries:
     ) -> list[ArchivePhoto]:
         """Photos with the same bytes or sharing a fingerprint chunk, other visits only;
         with `keep`, only those whose (sha256, fingerprint) it accepts."""
-        ids = select(PhotoHashChunk.photo_id).where(PhotoHashChunk.chunk.in_(list(chunks)))
-        same = select(Photo.id).where(Photo.sha256 == sha256)
-        shared = Photo.id.in_(ids.union(same).scalar_subquery())
+        params: dict[str, Any] = {"sha256": sha256, "chunks": list(chunks)}
+        if exclude_visit is not None:
+            params["exclude_visit"] = exclude_visit
+        excluding = exclude_visit is not None
         if keep is None:
-            query = _archive_select().where(shared)
-            if exclude_visit is not None:
-                query = query.where(Photo.visit_id != exclude_visit)
-            return [ArchivePhoto(*tuple(row)) for row in await self.session.execute(query)]
+            rows = await self.session.execute(_BY_FINGERPRINT[(False, excluding)], params)
+            return [ArchivePhoto(*tuple(row)) for row in rows]
         # A chunk is shared by chance with about 1 photo in 2,000 (16 keys of 16 bits), so
         # at millions of photos most rows sharing one are no copy: they are judged on the
         # photo's own narrow row, and only the kept few are joined with their visits.
-        narrow = select(Photo.id, Photo.sha256, Photo.fingerprint).where(shared)
-        if exclude_visit is not None:
-            narrow = narrow.where(Photo.visit_id != exclude_visit)
-        kept = [pid for pid, sha, fp in await self.session.execute(narrow) if keep(sha, fp)]
+        narrow = await self.session.execute(_BY_FINGERPRINT[(True, excluding)], params)
+        kept = [pid for pid, sha, fp in narrow if keep(sha, fp)]
         return await self.archive_photos(kept)
 
     async def by_words(self, words: Sequence[int], limit: int, min_hits: int) -> list[int]:
@@ -156,9 +183,7 @@ class PhotoSearchQueries:
         """The stored photos with these ids, with their visits, in id order."""
         if not photo_ids:
             return []
-        rows = await self.session.execute(
-            _archive_select().where(Photo.id.in_(list(photo_ids))).order_by(Photo.id)
-        )
+        rows = await self.session.execute(_ARCHIVE_PHOTOS, {"ids": list(photo_ids)})
         return [ArchivePhoto(*tuple(row)) for row in rows]
 
     async def of_visit(self, visit_id: int) -> list[PendingPhoto]:

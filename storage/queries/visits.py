@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,36 @@ LocatedVisit = tuple[int, datetime, float, float]
 FlagRow = tuple[str, str, dict[str, Any]]
 
 
+# The save's statements, built once: building them and their cache keys on every save cost
+# SQLAlchemy about as much CPU as running them.
+_BY_KEY = select(Visit).where(
+    Visit.idempotency_key == bindparam("key", type_=Visit.idempotency_key.type)
+)
+_LOCATED = (
+    Visit.helper_id == bindparam("helper_id", type_=Integer),
+    Visit.latitude.is_not(None),
+)
+_LOCATED_COLUMNS = (Visit.id, Visit.visited_at, Visit.latitude, Visit.longitude)
+_AT = bindparam("at", type_=Visit.visited_at.type)
+_BEFORE = (
+    select(*_LOCATED_COLUMNS)
+    .where(*_LOCATED, Visit.visited_at <= _AT)
+    .order_by(Visit.visited_at.desc())
+    .limit(1)
+)
+_AFTER = (
+    select(*_LOCATED_COLUMNS)
+    .where(*_LOCATED, Visit.visited_at > _AT)
+    .order_by(Visit.visited_at)
+    .limit(1)
+)
+_FLAGS_OF = (
+    select(VisitFlag.kind, VisitFlag.reason, VisitFlag.numbers)
+    .where(VisitFlag.visit_id == bindparam("visit_id", type_=Integer))
+    .order_by(VisitFlag.id)
+)
+
+
 class VisitQueries:
     """Queries over visits, in one unit of work's session."""
 
@@ -26,7 +56,7 @@ class VisitQueries:
 
     async def by_key(self, key: str) -> Visit | None:
         """The visit stored under an idempotency key."""
-        return await self.session.scalar(select(Visit).where(Visit.idempotency_key == key))
+        return await self.session.scalar(_BY_KEY, {"key": key})
 
     async def household_days(self, household_id: int, period: int) -> int:
         """Distinct local days with a visit to the household in the month."""
@@ -39,20 +69,9 @@ class VisitQueries:
 
     async def neighbours(self, helper_id: int, at: datetime) -> list[LocatedVisit]:
         """The helper's located visits just before and just after a moment."""
-        located = (Visit.helper_id == helper_id, Visit.latitude.is_not(None))
-        columns = (Visit.id, Visit.visited_at, Visit.latitude, Visit.longitude)
-        before = await self.session.execute(
-            select(*columns)
-            .where(*located, Visit.visited_at <= at)
-            .order_by(Visit.visited_at.desc())
-            .limit(1)
-        )
-        after = await self.session.execute(
-            select(*columns)
-            .where(*located, Visit.visited_at > at)
-            .order_by(Visit.visited_at)
-            .limit(1)
-        )
+        params = {"helper_id": helper_id, "at": at}
+        before = await self.session.execute(_BEFORE, params)
+        after = await self.session.execute(_AFTER, params)
         return [(i, t, lat, lon) for i, t, lat, lon in [*before, *after]]
 
     async def add_once(self, visit: Visit) -> bool:
@@ -75,9 +94,5 @@ class VisitQueries:
 
     async def flags_of(self, visit_id: int) -> list[FlagRow]:
         """The flags stored for a visit, in the order they were raised."""
-        rows = await self.session.execute(
-            select(VisitFlag.kind, VisitFlag.reason, VisitFlag.numbers)
-            .where(VisitFlag.visit_id == visit_id)
-            .order_by(VisitFlag.id)
-        )
+        rows = await self.session.execute(_FLAGS_OF, {"visit_id": visit_id})
         return [(k, r, dict(n or {})) for k, r, n in rows]
