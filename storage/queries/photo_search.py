@@ -96,6 +96,20 @@ def _fingerprint_selects() -> dict[tuple[bool, bool], Select[*tuple[Any, ...]]]:
 
 
 _BY_FINGERPRINT = _fingerprint_selects()
+_OF_VISIT = (
+    select(
+        Photo.id,
+        Photo.visit_id,
+        Photo.sha256,
+        Photo.fingerprint,
+        Photo.file_path,
+        Photo.indexed_at.is_not(None),
+    )
+    .where(Photo.visit_id == bindparam("visit_id", type_=Integer))
+    .order_by(Photo.id)
+)
+# INSERT ... ON CONFLICT DO NOTHING by (table, dialect), built on first use.
+_INSERT_IGNORING: dict[tuple[type[PhotoHashChunk] | type[PhotoWord], str], Any] = {}
 _ARCHIVE_PHOTOS = (
     _archive_select().where(Photo.id.in_(bindparam("ids", expanding=True))).order_by(Photo.id)
 )
@@ -114,8 +128,11 @@ class PhotoSearchQueries:
             return
         # Filing a photo twice (a retried job, a reindex racing the live search) is harmless.
         dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        await self.session.execute(insert(table).on_conflict_do_nothing(), rows)
+        stmt = _INSERT_IGNORING.get((table, dialect))
+        if stmt is None:
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            stmt = _INSERT_IGNORING[(table, dialect)] = insert(table).on_conflict_do_nothing()
+        await self.session.execute(stmt, rows)
 
     async def add_chunks(self, photo_id: int, chunks: Iterable[int]) -> None:
         """File a photo under its fingerprint chunks."""
@@ -188,18 +205,7 @@ class PhotoSearchQueries:
 
     async def of_visit(self, visit_id: int) -> list[PendingPhoto]:
         """A visit's photos in the order the helper sent them."""
-        rows = await self.session.execute(
-            select(
-                Photo.id,
-                Photo.visit_id,
-                Photo.sha256,
-                Photo.fingerprint,
-                Photo.file_path,
-                Photo.indexed_at.is_not(None),
-            )
-            .where(Photo.visit_id == visit_id)
-            .order_by(Photo.id)
-        )
+        rows = await self.session.execute(_OF_VISIT, {"visit_id": visit_id})
         return [PendingPhoto(*row) for row in rows]
 
     async def unsearched_visits(self, saved_before: datetime, limit: int) -> list[int]:

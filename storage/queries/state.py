@@ -110,10 +110,28 @@ class StateQueries:
         if not rows:
             return
         dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(model).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=keys,
-            set_={value: getattr(stmt.excluded, value), "updated_at": stmt.excluded.updated_at},
+        await self.session.execute(_upsert_statement(model, tuple(keys), value, dialect), rows)
+
+
+_UPSERTS: dict[tuple[Any, tuple[str, ...], str, str], Any] = {}
+
+
+def _upsert_statement(model: Any, keys: tuple[str, ...], value: str, dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE for rows given at execution, built once per table.
+
+    Rows are bound at execution rather than in VALUES, so that SQLAlchemy compiles the
+    statement once instead of at every batch of state writes.
+    """
+    cache_key = (model, keys, value, dialect)
+    stmt = _UPSERTS.get(cache_key)
+    if stmt is None:
+        insert = postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
+        stmt = insert.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={
+                value: getattr(insert.excluded, value),
+                "updated_at": insert.excluded.updated_at,
+            },
         )
-        await self.session.execute(stmt)
+        _UPSERTS[cache_key] = stmt
+    return stmt
