@@ -58,14 +58,14 @@ def _paired_with_days() -> Select[int, str, str, int | None, Any]:
 
 
 # Built once: on every /visit and every save, building these statements and their cache
-# keys cost SQLAlchemy as much CPU as running them (bench.ingest).
+# keys cost SQLAlchemy about as much CPU as running them (bench.ingest).
 _PAIRED_WITH_DAYS = _paired_with_days()
 _PAIRED = (
     select(Household)
     .join(Pairing, Pairing.household_id == Household.id)
     .where(
-        Household.id == bindparam("household_id"),
-        Pairing.helper_id == bindparam("helper_id"),
+        Household.id == bindparam("household_id", type_=Integer),
+        Pairing.helper_id == bindparam("helper_id", type_=Integer),
         Pairing.ended_on.is_(None),
     )
 )

@@ -96,23 +96,25 @@ def _fingerprint_selects() -> dict[tuple[bool, bool], Select[*tuple[Any, ...]]]:
 
 
 _BY_FINGERPRINT = _fingerprint_selects()
+_ARCHIVE_PHOTOS = (
+    _archive_select().where(Photo.id.in_(bindparam("ids", expanding=True))).order_by(Photo.id)
+)
+# The columns of a PendingPhoto, in its order.
+_PENDING = (
+    Photo.id,
+    Photo.visit_id,
+    Photo.sha256,
+    Photo.fingerprint,
+    Photo.file_path,
+    Photo.indexed_at.is_not(None),
+)
 _OF_VISIT = (
-    select(
-        Photo.id,
-        Photo.visit_id,
-        Photo.sha256,
-        Photo.fingerprint,
-        Photo.file_path,
-        Photo.indexed_at.is_not(None),
-    )
+    select(*_PENDING)
     .where(Photo.visit_id == bindparam("visit_id", type_=Integer))
     .order_by(Photo.id)
 )
 # INSERT ... ON CONFLICT DO NOTHING by (table, dialect), built on first use.
 _INSERT_IGNORING: dict[tuple[type[PhotoHashChunk] | type[PhotoWord], str], Any] = {}
-_ARCHIVE_PHOTOS = (
-    _archive_select().where(Photo.id.in_(bindparam("ids", expanding=True))).order_by(Photo.id)
-)
 
 
 class PhotoSearchQueries:
@@ -222,14 +224,7 @@ class PhotoSearchQueries:
     async def unindexed(self, after_id: int, limit: int) -> list[PendingPhoto]:
         """The next photos (by id) not yet in the local-feature index."""
         rows = await self.session.execute(
-            select(
-                Photo.id,
-                Photo.visit_id,
-                Photo.sha256,
-                Photo.fingerprint,
-                Photo.file_path,
-                Photo.indexed_at.is_not(None),
-            )
+            select(*_PENDING)
             .where(Photo.indexed_at.is_(None), Photo.id > after_id)
             .order_by(Photo.id)
             .limit(limit)
