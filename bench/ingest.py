@@ -180,7 +180,7 @@ async def _drive(
     control_url: str,
     users: list[int],
     run: Callable[[ControlClient, int, list[float]], Awaitable[None]],
-    name: str = "",
+    name: str,
 ) -> tuple[float, list[float]]:
     async with ControlClient(control_url, timeout=60) as control:
         for uid in users:
@@ -326,6 +326,7 @@ def main() -> None:
                     lambda c, uid, lat: _helper_visits(
                         c, uid, households[uid], visits, photos["paced"][uid], lat, think=think
                     ),
+                    "paced",
                 )
             )
             backlog, drained = asyncio.run(_catch_up(db_url, 600.0))
