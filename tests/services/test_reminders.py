@@ -161,8 +161,10 @@ async def test_two_processes_at_once_send_each_nudge_once(
     chats = [m.chat_id for m in one.sent + two.sent]
     assert sorted(chats) == list(range(9100, 9112))
     assert sum(r.sent for r in reports) == 12 and sum(r.skipped for r in reports) == 12
-    # The urgent stage has a deep-link button per household still short.
-    assert one.sent[0].buttons[0].url.startswith("https://t.me/bangfu_bot?start=visit_")
+    # The urgent stage has a deep-link button per household still short. Which process sent
+    # which nudges is a race: one of them may have sent all twelve.
+    sent = one.sent + two.sent
+    assert all(m.buttons[0].url.startswith("https://t.me/bangfu_bot?start=visit_") for m in sent)
 
 
 async def test_a_restart_mid_stage_sends_the_rest_only(
