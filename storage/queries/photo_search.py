@@ -14,10 +14,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, any_, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Household, Photo, PhotoHashChunk, PhotoWord, User, Visit
+from storage.queries.inserts import insert_ignoring
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,6 @@ _OF_VISIT = (
     .where(Photo.visit_id == bindparam("visit_id", type_=Integer))
     .order_by(Photo.id)
 )
-# INSERT ... ON CONFLICT DO NOTHING by (table, dialect), built on first use.
-_INSERT_IGNORING: dict[tuple[type[PhotoHashChunk] | type[PhotoWord], str], Any] = {}
 
 
 class PhotoSearchQueries:
@@ -130,11 +129,7 @@ class PhotoSearchQueries:
             return
         # Filing a photo twice (a retried job, a reindex racing the live search) is harmless.
         dialect = self.session.get_bind().dialect.name
-        stmt = _INSERT_IGNORING.get((table, dialect))
-        if stmt is None:
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            stmt = _INSERT_IGNORING[(table, dialect)] = insert(table).on_conflict_do_nothing()
-        await self.session.execute(stmt, rows)
+        await self.session.execute(insert_ignoring(table, dialect), rows)
 
     async def add_chunks(self, photo_id: int, chunks: Iterable[int]) -> None:
         """File a photo under its fingerprint chunks."""

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatState, ConversationState, UserState
+from storage.queries.inserts import upsert
 
 # (conversation name, key as JSON) -> state as JSON, or None to forget it.
 ConversationChanges = Mapping[tuple[str, str], str | None]
@@ -110,28 +110,4 @@ class StateQueries:
         if not rows:
             return
         dialect = self.session.get_bind().dialect.name
-        await self.session.execute(_upsert_statement(model, tuple(keys), value, dialect), rows)
-
-
-_UPSERTS: dict[tuple[Any, tuple[str, ...], str, str], Any] = {}
-
-
-def _upsert_statement(model: Any, keys: tuple[str, ...], value: str, dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE for rows given at execution, built once per table.
-
-    Rows are bound at execution rather than in VALUES, so that SQLAlchemy compiles the
-    statement once instead of at every batch of state writes.
-    """
-    cache_key = (model, keys, value, dialect)
-    stmt = _UPSERTS.get(cache_key)
-    if stmt is None:
-        insert = postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
-        stmt = insert.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={
-                value: getattr(insert.excluded, value),
-                "updated_at": insert.excluded.updated_at,
-            },
-        )
-        _UPSERTS[cache_key] = stmt
-    return stmt
+        await self.session.execute(upsert(model, tuple(keys), value, dialect), rows)
